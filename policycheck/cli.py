@@ -1,0 +1,200 @@
+"""The command line: parse options, call one command, map errors to exit codes.
+
+Exit codes: 0 every evaluated commit passes; 1 some commit fails; 2 usage,
+configuration, policy or Git error (one line on stderr, no traceback).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from typing import Any
+
+import click
+
+from policycheck import __version__
+from policycheck.errors import PolicycheckError
+
+EXIT_HELP = """\b
+Exit codes:
+  0  every evaluated commit passes (or --exit-zero)
+  1  some commit fails a policy
+  2  usage, configuration, policy or Git error
+"""
+
+FORMATS = ("text", "json", "sarif", "junit", "github", "markdown", "gitlab")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_HELP)
+@click.version_option(__version__, prog_name="policycheck")
+@click.option("--debug", is_flag=True, help="Show the traceback of internal errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Change-aware policy checks for Gateway API routes kept in Git."""
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+
+
+def _write(text: str, output: str | None) -> None:
+    from policycheck.output import write_output
+
+    write_output(text, output)
+
+
+@cli.command(epilog=EXIT_HELP)
+@click.argument("revision", required=False)
+@click.option("--staged", is_flag=True, help="Check the index against HEAD (pre-commit).")
+@click.option("--base", metavar="REF", help="Check merge-base(REF, HEAD)..HEAD (pull request).")
+@click.option("--history", is_flag=True, help="Check every commit reachable from REVISION (default HEAD), root first.")
+@click.option("--net", is_flag=True, help="With --base: judge the whole pull request as one change.")
+@click.option("--repo", metavar="DIR", help="The repository (default: the one containing the current folder).")
+@click.option("--config", "config_file", metavar="FILE", help="Configuration file (default .policycheck.yaml).")
+@click.option("--policies", "policy_dirs", multiple=True, metavar="DIR", help="Extra policy folder (repeatable).")
+@click.option("--policy-source", type=click.Choice(["base", "head"]), default=None,
+              help="In a range check, take configuration and policies from the base (default) or the head.")
+@click.option("--profile", type=click.Choice(["spec", "linkerd"]), default=None, help="Implementation profile.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+              help="Output format (default text; github under GitHub Actions).")
+@click.option("--output", "-o", metavar="FILE", help="Write the report here (atomically) instead of stdout.")
+@click.option("--all", "list_all", is_flag=True, help="List pre-existing findings too.")
+@click.option("--fail-on", type=click.Choice(["new", "all"]), default=None,
+              help="Fail on new error findings (default) or on any error finding.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when a commit fails (report only).")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing on success; only failing commits.")
+@click.option("--verbose", "-v", is_flag=True, help="Show progress and timing on stderr.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the parse cache.")
+def check(revision: str | None, staged: bool, base: str | None, history: bool, net: bool, repo: str | None,
+          config_file: str | None, policy_dirs: tuple[str, ...], policy_source: str | None, profile: str | None,
+          fmt: str | None, output: str | None, list_all: bool, fail_on: str | None, exit_zero: bool,
+          quiet: bool, verbose: bool, no_cache: bool) -> None:
+    """Judge REVISION (a commit, or a range A..B), the staged change (--staged), a pull
+    request (--base REF), or by default the working tree against HEAD."""
+    from policycheck.commands.check import CheckOptions, run_check
+    from policycheck.errors import UsageError
+    from policycheck.render import render_report
+
+    modes = sum([staged, base is not None]) + (revision is not None and base is None)
+    if modes > 1 or (staged and revision):
+        raise UsageError("give at most one of REVISION, --staged, --base")
+    if history and (staged or base is not None):
+        raise UsageError("--history goes with REVISION only")
+    if net and base is None:
+        raise UsageError("--net goes with --base")
+    if revision is not None and revision.startswith("-"):
+        raise UsageError(f"refusing revision {revision!r}: not a plain revision name")
+    from_ref, to_ref = os.environ.get("PRE_COMMIT_FROM_REF"), os.environ.get("PRE_COMMIT_TO_REF")
+    if staged and from_ref and to_ref:
+        staged, revision = False, f"{from_ref}..{to_ref}"  # pre-commit's pre-push stage
+    if fmt is None:
+        fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    progress = _progress() if (verbose or sys.stderr.isatty()) and not quiet else None
+    report = run_check(CheckOptions(repo=repo, revision=revision, staged=staged, base=base, net=net, history=history,
+                                    config=config_file, policy_dirs=policy_dirs, profile=profile,
+                                    fail_on=fail_on, list_all=list_all, policy_source=policy_source),
+                       progress=progress)
+    colour = fmt == "text" and output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    text = render_report(report, fmt, colour=colour, quiet=quiet)
+    _write(text, output)
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if fmt == "github" and summary:
+        from policycheck.render import step_summary
+
+        with open(summary, "a", encoding="utf-8") as fh:
+            fh.write(step_summary(report))
+    sys.exit(0 if exit_zero or report.result == "pass" else 1)
+
+
+def _progress() -> Any:
+    def show(n: int, total: int, label: str) -> None:
+        if total > 1:
+            end = "\n" if n + 1 == total else ""
+            sys.stderr.write(f"\rchecking {n + 1}/{total} {label[:12]}{end}")
+            sys.stderr.flush()
+    return show
+
+
+@cli.command(epilog=EXIT_HELP)
+@click.argument("paths", nargs=-1)
+@click.option("--rev", metavar="REV", help="Read the manifests at this revision instead of from disk.")
+@click.option("--repo", metavar="DIR", help="The repository, with --rev.")
+@click.option("--config", "config_file", metavar="FILE", help="Configuration file.")
+@click.option("--profile", type=click.Choice(["spec", "linkerd"]), default=None, help="Implementation profile.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--output", "-o", metavar="FILE", help="Write here (atomically) instead of stdout.")
+def status(paths: tuple[str, ...], rev: str | None, repo: str | None, config_file: str | None,
+           profile: str | None, fmt: str, output: str | None) -> None:
+    """Print the predicted status of every route (and Gateway) in PATHS or at --rev."""
+    from policycheck.commands.status import run_status
+
+    _write(run_status(paths, rev, repo, config_file, profile, fmt), output)
+
+
+@cli.group()
+def policies() -> None:
+    """List and explain the policies in force."""
+
+
+@policies.command("list")
+@click.option("--config", "config_file", metavar="FILE", help="Configuration file.")
+@click.option("--policies", "policy_dirs", multiple=True, metavar="DIR", help="Extra policy folder.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def policies_list(config_file: str | None, policy_dirs: tuple[str, ...], fmt: str) -> None:
+    """Every policy: id, severity, description; and the loader's reserved ids."""
+    from policycheck.commands.policies import list_policies
+
+    click.echo(list_policies(config_file, policy_dirs, fmt), nl=False)
+
+
+@policies.command("show")
+@click.argument("policy_id")
+@click.option("--config", "config_file", metavar="FILE", help="Configuration file.")
+@click.option("--policies", "policy_dirs", multiple=True, metavar="DIR", help="Extra policy folder.")
+def policies_show(policy_id: str, config_file: str | None, policy_dirs: tuple[str, ...]) -> None:
+    """One policy in full: description, rationale, source file and expressions."""
+    from policycheck.commands.policies import show_policy
+
+    click.echo(show_policy(policy_id, config_file, policy_dirs), nl=False)
+
+
+@cli.command("test")
+@click.argument("directory", required=False)
+@click.option("--policies", "policy_dirs", multiple=True, metavar="DIR", help="Extra policy folder.")
+@click.option("--config", "config_file", metavar="FILE", help="Configuration file.")
+def test_cmd(directory: str | None, policy_dirs: tuple[str, ...], config_file: str | None) -> None:
+    """Run policy test cases (YAML) in DIRECTORY (default: the built-in policies' cases)."""
+    from policycheck.commands.testcases import run_tests
+
+    ok, text = run_tests(directory, policy_dirs, config_file)
+    click.echo(text, nl=False)
+    sys.exit(0 if ok else 1)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        cli.main(args=args, prog_name="policycheck", standalone_mode=False)
+    except SystemExit as exc:
+        return int(exc.code or 0) if isinstance(exc.code, int) or exc.code is None else 2
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        return 2
+    except click.exceptions.Abort:
+        click.echo("policycheck: interrupted", err=True)
+        return 2
+    except PolicycheckError as exc:
+        click.echo(f"policycheck: error: {exc}", err=True)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("policycheck: interrupted", err=True)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - the one place that turns any crash into exit 2
+        if debug:
+            traceback.print_exc()
+        click.echo(f"policycheck: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
+                   err=True)
+        return 2
+    return 0

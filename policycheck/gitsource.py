@@ -1,0 +1,203 @@
+"""Reading the repository: commits, trees, the index and the working tree.
+
+Every object is read through GitPython's persistent `git cat-file --batch`
+process, so a run starts a handful of git processes however many blobs it reads.
+Revision arguments are validated before Git sees them: anything that could be
+taken for an option is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from policycheck.errors import GitError, UsageError
+
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+_SAFE_REV = re.compile(r"^[A-Za-z0-9_./@^~{}:+-]+$")
+
+
+def check_revision(rev: str) -> str:
+    """Refuse revisions that Git could read as options or that carry odd characters."""
+    if not rev or rev.startswith("-") or not _SAFE_REV.match(rev) or ".." in rev.strip("."):
+        raise UsageError(f"refusing revision {rev!r}: not a plain revision name")
+    return rev
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    sha: str
+    parent: str | None  # first parent; None for a root commit
+    subject: str
+    parents: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Change:
+    """A file that differs between two states; blob None means deleted."""
+
+    path: str
+    blob: str | None
+    mode: str = "100644"
+
+
+def blob_id(data: bytes) -> str:
+    """The id Git would give this content (used for working-tree files)."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+class GitSource:
+    """One repository, opened once per run."""
+
+    def __init__(self, path: str | None = None) -> None:
+        import git  # deferred: imports are paid only where Git is used
+
+        start = Path(path or os.getcwd())
+        if not start.exists():
+            raise GitError(f"{start}: no such folder")
+        try:
+            self.repo = git.Repo(start, search_parent_directories=True)
+        except git.InvalidGitRepositoryError:
+            raise GitError(f"{start}: not a Git repository (use --repo DIR, or run inside one)") from None
+        except git.NoSuchPathError:
+            raise GitError(f"{start}: no such folder") from None
+        self._git = self.repo.git
+        self._exc = git.GitCommandError
+        self.bare = self.repo.bare
+        self.root = Path(self.repo.working_tree_dir) if not self.bare else Path(self.repo.git_dir)
+
+    # -- plumbing ---------------------------------------------------------
+    def _run(self, *args: str, env: dict[str, str] | None = None) -> str:
+        try:
+            out: str = self._git.execute(["git", *args], env=env, strip_newline_in_stdout=False)
+            return out
+        except self._exc as exc:
+            msg = (exc.stderr or "").strip().replace("stderr: ", "").strip("'\n ")
+            raise GitError(f"git {args[0]} failed: {msg.splitlines()[-1] if msg else exc}") from None
+
+    def read_blob(self, sha: str) -> bytes:
+        try:
+            _, _, _, data = self._git.get_object_data(sha)
+        except (ValueError, OSError, self._exc) as exc:
+            raise GitError(f"cannot read object {sha}: {exc}") from None
+        return bytes(data)
+
+    # -- revisions --------------------------------------------------------
+    def head(self) -> str | None:
+        """HEAD's sha, or None when HEAD is unborn (no commit yet)."""
+        try:
+            return self._run("rev-parse", "--verify", "--quiet", "HEAD^{commit}").strip() or None
+        except GitError:
+            return None
+
+    def resolve(self, rev: str) -> str:
+        check_revision(rev)
+        try:
+            return self._run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}").strip()
+        except GitError:
+            hint = ""
+            if self.repo.git.rev_parse("--is-shallow-repository").strip() == "true":
+                hint = " (this is a shallow clone: fetch it, e.g. `git fetch --unshallow` or `fetch-depth: 0`)"
+            raise GitError(f"unknown revision {rev!r}{hint}") from None
+
+    def merge_base(self, a: str, b: str) -> str:
+        try:
+            return self._run("merge-base", "--end-of-options", a, b).strip()
+        except GitError:
+            raise GitError(f"no merge base between {a[:12]} and {b[:12]}"
+                           " (in a shallow clone fetch the full history: `git fetch --unshallow`)") from None
+
+    def commit_info(self, sha: str) -> CommitInfo:
+        out = self._run("log", "-1", "--format=%H%x00%P%x00%s", "--end-of-options", sha)
+        full, parents, subject = (out.rstrip("\n").split("\0") + ["", ""])[:3]
+        plist = tuple(parents.split())
+        return CommitInfo(full, plist[0] if plist else None, subject, plist)
+
+    def range(self, base: str | None, head: str) -> list[CommitInfo]:
+        """Commits reachable from head and not from base, parents before children."""
+        args = ["log", "--topo-order", "--reverse", "--format=%H%x00%P%x00%s", "--end-of-options", head]
+        if base:
+            args.append(f"^{base}")
+        out = self._run(*args)
+        commits = []
+        for line in out.splitlines():
+            if not line:
+                continue
+            full, parents, subject = (line.split("\0") + ["", ""])[:3]
+            plist = tuple(parents.split())
+            commits.append(CommitInfo(full, plist[0] if plist else None, subject, plist))
+        return commits
+
+    # -- trees ------------------------------------------------------------
+    def tree(self, rev: str | None) -> dict[str, tuple[str, str]]:
+        """path -> (mode, blob) for every file of a commit (empty for None)."""
+        if rev is None:
+            return {}
+        out = self._run("ls-tree", "-r", "-z", "--full-tree", "--end-of-options", rev)
+        return _parse_ls(out, with_stage=False)
+
+    def diff(self, old: str | None, new: str) -> list[Change]:
+        """Files that differ between two commits (old None: the empty tree)."""
+        out = self._run("diff-tree", "-r", "-z", "--no-renames", "--raw", "--no-commit-id",
+                        "--end-of-options", old or EMPTY_TREE, new)
+        parts = out.split("\0")
+        changes: list[Change] = []
+        i = 0
+        while i + 1 < len(parts):
+            meta, path = parts[i], parts[i + 1]
+            i += 2
+            if not meta.startswith(":"):
+                continue
+            _, new_mode, _, new_blob, status = meta[1:].split(" ")[:5]
+            if status.startswith("D"):
+                changes.append(Change(path, None))
+            else:
+                changes.append(Change(path, new_blob, new_mode))
+        return changes
+
+    def index(self) -> dict[str, tuple[str, str]]:
+        """path -> (mode, blob) as staged; honours GIT_INDEX_FILE (git commit -a / <path>)."""
+        out = self._run("ls-files", "-s", "-z")
+        return _parse_ls(out, with_stage=True)
+
+    def worktree(self) -> list[str]:
+        """Tracked and untracked-but-not-ignored files present in the working tree."""
+        if self.bare:
+            raise GitError("a bare repository has no working tree; give a revision or a range")
+        out = self._run("ls-files", "-z", "--cached", "--others", "--exclude-standard")
+        return sorted({p for p in out.split("\0") if p})
+
+    def read_worktree(self, path: str) -> bytes | None:
+        """A working-tree file's bytes; None for what must not be read (links, folders, escapes)."""
+        full = self.root / path
+        try:
+            if full.is_symlink() or not full.is_file():
+                return None
+            resolved = full.resolve()
+            if self.root.resolve() not in resolved.parents:
+                return None
+            return full.read_bytes()
+        except OSError:
+            return None
+
+
+def _parse_ls(out: str, with_stage: bool) -> dict[str, tuple[str, str]]:
+    files: dict[str, tuple[str, str]] = {}
+    for rec in out.split("\0"):
+        if not rec or "\t" not in rec:
+            continue
+        meta, path = rec.split("\t", 1)
+        fields = meta.split()
+        if with_stage:
+            mode, sha, stage = fields[0], fields[1], fields[2]
+            if stage not in ("0", "2"):  # unmerged: take "ours"
+                continue
+        else:
+            mode, kind, sha = fields[0], fields[1], fields[2]
+            if kind != "blob":
+                continue  # submodules (commit) are never followed
+        files[path] = (mode, sha)
+    return files

@@ -1,0 +1,109 @@
+"""Turning one file's bytes into Kubernetes objects, or diagnostics that say why not.
+
+Only documents that are Kubernetes objects become resources (a mapping with
+string apiVersion, kind and metadata.name); anything else in a YAML stream is
+ignored quietly. A file that does not parse yields the objects before the error
+and a `manifest-parse-error` naming the line.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable
+
+from policycheck.diagnostics import PARSE_ERROR, SKIPPED, Diagnostic
+from policycheck.model import Resource, ResourceKey, group_of, is_cluster_scoped
+from policycheck.state import FileEntry
+from policycheck.yamlsource import LineMap, error_line, error_text, load_documents
+
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+_HELM_MARKER = re.compile(r"\{\{-?\s*[^}]*\}\}")
+_LFS_HEADER = b"version https://git-lfs.github.com/spec/v1"
+
+# Rewrites a resource just parsed (namespace inference, variable substitution);
+# returns the namespace the object belongs to when metadata.namespace is absent.
+NamespaceFor = Callable[[str], str]
+
+
+def is_helm_template(path: str, text: str, chart_dirs: frozenset[str] = frozenset()) -> bool:
+    """A file Helm renders: under a chart's templates/ folder, or holding {{ }}."""
+    parts = path.split("/")
+    for i, part in enumerate(parts[:-1]):
+        if part == "templates" and "/".join(parts[:i]) in chart_dirs:
+            return True
+    return bool(_HELM_MARKER.search(text))
+
+
+def decode(path: str, data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[str | None, Diagnostic | None]:
+    """The file's text, or the diagnostic that says why it is not read."""
+    if len(data) > max_bytes:
+        return None, Diagnostic(path, 1, SKIPPED, "warning",
+                                f"file is {len(data)} bytes, over the {max_bytes}-byte limit; not checked")
+    if data.startswith(_LFS_HEADER):
+        return None, Diagnostic(path, 1, SKIPPED, "warning",
+                                "Git LFS pointer; the manifest itself is not in the repository, not checked")
+    if b"\0" in data[:8192]:
+        return None, Diagnostic(path, 1, SKIPPED, "warning", "binary content in a YAML file; not checked")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return None, Diagnostic(path, line, PARSE_ERROR, "error",
+                                f"not UTF-8 text (byte 0x{data[exc.start]:02x}); not checked")
+    return text, None
+
+
+def parse_file(
+    path: str,
+    data: bytes,
+    blob: str = "",
+    namespace_for: NamespaceFor | None = None,
+    chart_dirs: frozenset[str] = frozenset(),
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> FileEntry:
+    text, problem = decode(path, data, max_bytes)
+    if text is None:
+        return FileEntry(path, blob, (), (problem,) if problem else ())
+    if is_helm_template(path, text, chart_dirs):
+        return FileEntry(path, blob, (), (Diagnostic(path, 1, SKIPPED, "info",
+                                                     "Helm template; rendered objects are not checked"),))
+    docs, error = load_documents(text)
+    diagnostics: list[Diagnostic] = []
+    if error is not None:
+        diagnostics.append(Diagnostic(path, error_line(error), PARSE_ERROR, "error",
+                                      f"YAML does not parse: {error_text(error)}"))
+    locator = LineMap(text)
+    default_ns = namespace_for(path) if namespace_for else "default"
+    resources: list[Resource] = []
+    for index, doc in enumerate(docs):
+        resources.extend(_objects(doc, path, index, blob, locator, default_ns, ()))
+    return FileEntry(path, blob, tuple(resources), tuple(diagnostics))
+
+
+def _objects(doc: Any, path: str, index: int, blob: str, locator: LineMap, default_ns: str,
+             base: tuple[str | int, ...]) -> list[Resource]:
+    if not isinstance(doc, dict):
+        return []
+    api_version, kind = doc.get("apiVersion"), doc.get("kind")
+    if not isinstance(api_version, str) or not isinstance(kind, str):
+        return []
+    items = doc.get("items")
+    if kind.endswith("List") and isinstance(items, list):
+        out: list[Resource] = []
+        for i, item in enumerate(items):
+            out.extend(_objects(item, path, index, blob, locator, default_ns, base + ("items", i)))
+        return out
+    metadata = doc.get("metadata")
+    if not isinstance(metadata, dict):
+        return []
+    name = metadata.get("name")
+    if not isinstance(name, str) or not name:
+        return []
+    group = group_of(api_version)
+    if is_cluster_scoped(group, kind):
+        namespace = ""
+    else:
+        ns = metadata.get("namespace")
+        namespace = ns if isinstance(ns, str) and ns else default_ns
+    key = ResourceKey(group, kind, namespace, name)
+    return [Resource(key, api_version, doc, path, index, blob, "manifest", locator, base)]

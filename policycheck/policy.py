@@ -1,0 +1,193 @@
+"""Loading policies: YAML files validated by a JSON Schema, JMESPath compiled once.
+
+A policy that does not load stops the run (exit 2) with `file:line`: a check
+that silently does not run looks exactly like a pass.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jmespath
+from jmespath.exceptions import JMESPathError
+
+from policycheck.config import validate
+from policycheck.diagnostics import RESERVED
+from policycheck.errors import ConfigError
+from policycheck.yamlsource import LineMap, error_line, error_text, load_documents
+
+_TEMPLATE = re.compile(r"\{\{|\}\}|\{([^{}]+)\}")
+
+
+@dataclass(frozen=True)
+class Template:
+    """A message with {expr} holes, each a compiled JMESPath expression."""
+
+    parts: tuple[str | Any, ...]
+
+    def render(self, context: Any, options: Any) -> str:
+        out = []
+        for part in self.parts:
+            if isinstance(part, str):
+                out.append(part)
+            else:
+                value = part.search(context, options=options)
+                out.append(_text(value))
+        return "".join(out)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_text(v) for v in value)
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Policy:
+    id: str
+    severity: str
+    description: str
+    message: Template
+    source: str
+    line: int = 1
+    title: str = ""
+    rationale: str = ""
+    help: str = ""
+    opt_in: bool = False
+    kinds: frozenset[str] | None = None
+    groups: frozenset[str] | None = None
+    routes_only: bool = False
+    operations: frozenset[str] = frozenset({"create", "update", "none"})
+    for_each: Any = None
+    when: Any = None
+    severity_from: Any = None
+    location: Any = None
+    ref: Any = None
+    params: dict[str, Any] = field(default_factory=dict)
+    # Reads the whole state through lookup functions: never served from cache.
+    global_: bool = False
+
+
+_GLOBAL_FUNCS = ("lookup(", "lookup_old(", "objects(", "objects_old(")
+
+
+def _compile(expr: str | None, source: str, text: str, key: str, doc_line: int) -> Any:
+    if expr is None:
+        return None
+    try:
+        return jmespath.compile(expr)
+    except JMESPathError as exc:
+        line = LineMap(text)(0, (key,))
+        first = str(exc).splitlines()[0]
+        raise ConfigError(f"{key}: JMESPath does not compile: {first}", source, line) from None
+
+
+def _template(message: str, source: str, text: str) -> Template:
+    parts: list[str | Any] = []
+    pos = 0
+    for m in _TEMPLATE.finditer(message):
+        parts.append(message[pos:m.start()])
+        if m.group(0) == "{{":
+            parts.append("{")
+        elif m.group(0) == "}}":
+            parts.append("}")
+        else:
+            parts.append(_compile(m.group(1).strip(), source, text, "message", 1))
+        pos = m.end()
+    parts.append(message[pos:])
+    return Template(tuple(p for p in parts if p != ""))
+
+
+def parse_policy(text: str, source: str, expected_id: str | None = None) -> Policy:
+    docs, exc = load_documents(text)
+    if exc is not None:
+        raise ConfigError(f"YAML does not parse: {error_text(exc)}", source, error_line(exc))
+    if len(docs) != 1 or not isinstance(docs[0], dict):
+        raise ConfigError("a policy file holds exactly one mapping", source, 1)
+    data: dict[str, Any] = docs[0]
+    validate(data, "policy.schema.json", source, text)
+    pid = data["id"]
+    if pid in RESERVED:
+        raise ConfigError(f"id: {pid!r} is reserved for the loader's own diagnostics", source,
+                          LineMap(text)(0, ("id",)))
+    if expected_id is not None and pid != expected_id:
+        raise ConfigError(f"id: {pid!r} must equal the file name {expected_id!r}", source,
+                          LineMap(text)(0, ("id",)))
+    match = data.get("match", {})
+    exprs = " ".join(str(data.get(k, "")) for k in ("forEach", "when", "message", "severityFrom", "location", "ref"))
+    return Policy(
+        id=pid,
+        severity=data["severity"],
+        description=data["description"].strip(),
+        message=_template(data["message"], source, text),
+        source=source,
+        title=data.get("title", ""),
+        rationale=data.get("rationale", "").strip(),
+        help=data.get("help", "").strip(),
+        opt_in=bool(data.get("optIn", False)),
+        kinds=frozenset(match["kinds"]) if "kinds" in match else None,
+        groups=frozenset(match["groups"]) if "groups" in match else None,
+        routes_only=bool(match.get("routes", False)),
+        operations=frozenset(match.get("operations", ("create", "update", "none"))),
+        for_each=_compile(data.get("forEach"), source, text, "forEach", 1),
+        when=_compile(data.get("when"), source, text, "when", 1),
+        severity_from=_compile(data.get("severityFrom"), source, text, "severityFrom", 1),
+        location=_compile(data.get("location"), source, text, "location", 1),
+        ref=_compile(data.get("ref"), source, text, "ref", 1),
+        params=dict(data.get("params", {})),
+        global_=any(f in exprs for f in _GLOBAL_FUNCS),
+    )
+
+
+def builtin_dir() -> Path:
+    """The built-in policies: inside the wheel, or at the top of a source checkout."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "builtin_policies"
+    if packaged.is_dir():
+        return packaged
+    try:
+        import policycheck.builtin_policies as bp  # type: ignore[import-not-found]
+
+        paths = list(getattr(bp, "__path__", []))
+        if paths:
+            return Path(paths[0])
+    except ImportError:
+        pass
+    return here.parent / "policies"
+
+
+def policy_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.glob("*.yaml") if p.is_file())
+
+
+def load_folder(folder: Path, label: str | None = None) -> list[Policy]:
+    policies = []
+    for path in policy_files(folder):
+        source = f"{label}/{path.name}" if label else str(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read policy: {exc}", source) from None
+        policies.append(parse_policy(text, source, path.stem))
+    return policies
+
+
+def load_texts(files: Iterable[tuple[str, str]]) -> list[Policy]:
+    """Policies given as (source name, text), e.g. read from the base revision."""
+    return [parse_policy(text, src, Path(src).stem) for src, text in files]
+
+
+def check_unique(policies: list[Policy]) -> None:
+    seen: dict[str, Policy] = {}
+    for p in policies:
+        if p.id in seen:
+            raise ConfigError(f"policy id {p.id!r} is defined twice (also in {seen[p.id].source})", p.source, 1)
+        seen[p.id] = p

@@ -1,0 +1,26 @@
+"""Choosing a reporter by format name; the reporters themselves stay pure."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from policycheck.findings import FAIL, Report
+
+
+def render_report(report: Report, fmt: str, colour: bool = False, quiet: bool = False) -> str:
+    from policycheck.reporters import REPORTERS
+    from policycheck.reporters import text as text_reporter
+
+    if quiet:
+        report = dataclasses.replace(report, commits=tuple(c for c in report.commits if c.result == FAIL))
+    if fmt == "text":
+        if quiet and not report.commits:
+            return ""
+        return text_reporter.render(report, colour=colour)
+    return REPORTERS[fmt](report)
+
+
+def step_summary(report: Report) -> str:
+    from policycheck.reporters import github
+
+    return github.step_summary(report)

@@ -1,0 +1,103 @@
+"""The human report: one block per commit, one grep-able line per finding, a summary at the end.
+
+    0a1b2c3d4e5f Point the route at other-service: FAIL
+      routes/route.yaml:9: error no-in-place-detach HTTPRoute default/r left ... [new]
+      1 pre-existing finding not listed
+    2 commits checked, 1 failed: 1 new finding
+
+Finding lines keep the `file:line: ` prefix that editors and terminals turn into
+links; whether a finding is new, pre-existing or suppressed comes after the
+message so the prefix stays parseable.
+
+`render(report, colour=False)`: colour is the caller's decision (the CLI asks
+for it on a terminal without NO_COLOR), so rendering stays a pure function of
+its arguments. Control characters from paths or messages are shown as `\\xNN`
+so that a manifest cannot drive the reader's terminal.
+"""
+
+from __future__ import annotations
+
+from policycheck.findings import FAIL, CommitResult, Finding, Report
+from policycheck.reporters.common import listed, plural, sorted_findings, title, visible_controls
+
+_RESET = "\033[0m"
+_STYLES = {
+    "error": "\033[31m",
+    "warning": "\033[33m",
+    "info": "\033[36m",
+    "pass": "\033[32m",
+    "fail": "\033[1;31m",
+    "dim": "\033[2m",
+}
+
+
+class _Painter:
+    def __init__(self, colour: bool) -> None:
+        self.colour = colour
+
+    def __call__(self, style: str, text: str) -> str:
+        code = _STYLES.get(style)
+        return f"{code}{text}{_RESET}" if self.colour and code else text
+
+
+def _clean(text: str, indent: str) -> str:
+    """Controls made visible; further lines of a multi-line message indented under the first."""
+    parts = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return ("\n" + indent).join(visible_controls(part) for part in parts)
+
+
+def _marker(f: Finding) -> str:
+    if f.suppressed:
+        return f"[suppressed: {f.suppression_reason}]" if f.suppression_reason else "[suppressed]"
+    return "[new]" if f.new else "[pre-existing]"
+
+
+def _finding_line(f: Finding, paint: _Painter) -> str:
+    where = _clean(f"{f.file}:{f.line}:", "    ")
+    body = _clean(f.message, "      ")
+    marker = paint("dim", _clean(_marker(f), ""))
+    return f"  {where} {paint(f.severity, f.severity)} {_clean(f.policy, '')} {body} {marker}"
+
+
+def _commit_block(c: CommitResult, paint: _Painter) -> list[str]:
+    verdict = paint(c.result, c.result.upper())
+    lines = [f"{_clean(title(c), '  ')}: {verdict}"]
+    lines += [_finding_line(f, paint) for f in sorted_findings(listed(c))]
+    if c.all_findings is None and c.preexisting:
+        lines.append("  " + paint("dim", f"{plural(c.preexisting, 'pre-existing finding')} not listed"))
+    for s in sorted(c.added_suppressions, key=lambda s: (s.file, s.line, str(s.resource), s.policies)):
+        reason = f": {s.reason}" if s.reason else " (no reason given)"
+        text = f"{s.file}:{s.line}: suppression added for {s.resource}, ignoring {', '.join(s.policies)}{reason}"
+        lines.append("  " + _clean(text, "    "))
+    return lines
+
+
+def summary_line(report: Report) -> str:
+    """`N commits checked, M failed: ...`: the last line, what a reader of a long log looks for first."""
+    failed = sum(1 for c in report.commits if c.result == FAIL)
+    head = f"{plural(len(report.commits), 'commit')} checked, {failed} failed"
+    shown = [f for c in report.commits for f in listed(c)]
+    new = sum(1 for f in shown if f.new and not f.suppressed)
+    old = sum(1 for f in shown if not f.new and not f.suppressed)
+    suppressed = sum(1 for f in shown if f.suppressed)
+    hidden = sum(c.preexisting for c in report.commits if c.all_findings is None)
+    added = sum(len(c.added_suppressions) for c in report.commits)
+    parts = [plural(new, "new finding")]
+    if old or hidden:
+        parts.append(f"{old + hidden} pre-existing")
+    if suppressed:
+        parts.append(f"{suppressed} suppressed")
+    if added:
+        parts.append(f"{plural(added, 'suppression')} added")
+    return f"{head}: {', '.join(parts)}"
+
+
+def render(report: Report, colour: bool = False) -> str:
+    """The text report; ANSI colour only when `colour` is true (the CLI decides: a terminal and no NO_COLOR)."""
+    paint = _Painter(colour)
+    lines: list[str] = []
+    for c in report.commits:
+        lines += _commit_block(c, paint)
+    summary = summary_line(report)
+    lines.append(paint(report.result, summary) if colour else summary)
+    return "\n".join(lines) + "\n"

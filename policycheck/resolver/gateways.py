@@ -1,0 +1,312 @@
+"""Gateway, ListenerSet and listener status: what a controller writes on the parents.
+
+Everything here is decided from the manifests alone:
+- listener Accepted: False for an unsupported protocol (`UnsupportedProtocol`),
+  HTTPS with Passthrough (`UnsupportedValue`), a conflict with a listener of
+  higher precedence (`ProtocolConflict` / `HostnameConflict`), or no usable CA
+  certificate for frontend validation (`NoValidCACertificate`);
+- listener ResolvedRefs: False for `InvalidRouteKinds`, certificate references
+  (`InvalidCertificateRef`, `RefNotPermitted`) and CA references
+  (`InvalidCACertificateRef`, `InvalidCACertificateKind`, `RefNotPermitted`);
+- Gateway Accepted: `ListenersNotValid` (True when some listener is valid,
+  False when none is), False `InvalidParameters` for a parametersRef to an
+  object that does not exist; ResolvedRefs for `tls.backend.clientCertificateRef`;
+- ListenerSets: allowed by the parent's `allowedListeners` (`NotAllowed`),
+  `ListenersNotValid`, and the Gateway's `attachedListenerSets`.
+
+Conflict precedence follows GEP-1713: Gateway listeners first (conflicts among
+them mark every listener involved), then ListenerSets by creationTimestamp and
+namespace/name, each listener losing to any earlier one it conflicts with.
+A listener whose references do not resolve still takes routes (only Accepted
+gates attachment), as the conformance suite asserts.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from policycheck.model import GATEWAY_GROUP, Resource, ResourceKey
+from policycheck.resolver import certificates as certs
+from policycheck.resolver.fields import as_dict, as_int, as_str, creation_timestamp, dicts
+from policycheck.resolver.listeners import Kind, Listener, ListenerState, allowed_kinds, read_listeners
+from policycheck.resolver.lookups import Lookups
+from policycheck.resolver.refs import normalize_group
+from policycheck.status import FALSE, MISSING, PRESENT, TRUE, UNKNOWN, Condition
+
+X_GROUP = "gateway.networking.x-k8s.io"
+LISTENER_SET_KINDS: tuple[Kind, ...] = ((GATEWAY_GROUP, "ListenerSet"), (X_GROUP, "XListenerSet"))
+SUPPORTED_PROTOCOLS = frozenset({"HTTP", "HTTPS", "TLS", "TCP", "UDP"})
+
+
+@dataclass(frozen=True)
+class ListenerSetView:
+    resource: Resource
+    gateway: ResourceKey
+    accepted: str  # TRUE / FALSE / UNKNOWN: whether the Gateway takes it
+    conditions: tuple[Condition, ...]
+    listeners: tuple[ListenerState, ...]
+
+
+@dataclass(frozen=True)
+class GatewayView:
+    resource: Resource
+    conditions: tuple[Condition, ...]
+    listeners: tuple[ListenerState, ...]
+    listener_sets: tuple[ListenerSetView, ...]
+
+    @property
+    def attached_listener_sets(self) -> int:
+        return sum(1 for ls in self.listener_sets if ls.accepted == TRUE)
+
+
+def listener_set_parent(res: Resource) -> ResourceKey:
+    """The Gateway a ListenerSet names, defaults applied."""
+    ref = as_dict(res.spec.get("parentRef"))
+    return ResourceKey(as_str(ref.get("group")) or GATEWAY_GROUP, as_str(ref.get("kind")) or "Gateway",
+                       as_str(ref.get("namespace")) or res.key.namespace, as_str(ref.get("name")) or "")
+
+
+def listener_sets_by_gateway(lookups: Lookups) -> dict[ResourceKey, list[Resource]]:
+    index: dict[ResourceKey, list[Resource]] = defaultdict(list)
+    for group, kind in LISTENER_SET_KINDS:
+        for res in lookups.state.of_kind(group, kind):
+            index[listener_set_parent(res)].append(res)
+    return index
+
+
+def _cond(ctype: str, ok: bool, reason: str, message: str = "") -> Condition:
+    return Condition(ctype, TRUE if ok else FALSE, reason, message)
+
+
+def _protocol_family(protocol: str) -> str:
+    return "TLS" if protocol in ("HTTPS", "TLS") else protocol
+
+
+def conflict(a: Listener, b: Listener) -> str | None:
+    """The conflict reason between two listeners on one address, or None."""
+    if a.port is None or a.port != b.port:
+        return None
+    if "UDP" in (a.protocol, b.protocol) and a.protocol != b.protocol:
+        return None  # another transport: the port is not shared
+    if _protocol_family(a.protocol) != _protocol_family(b.protocol):
+        return "ProtocolConflict"
+    if (a.hostname or "").lower() == (b.hostname or "").lower():
+        return "HostnameConflict"
+    return None
+
+
+@dataclass(frozen=True)
+class _Basic:
+    """A listener's own status, before conflicts with other listeners are considered."""
+
+    listener: Listener
+    accept_problem: tuple[str, str] | None  # (reason, message)
+    refs: certs.RefCheck
+    supported: tuple[Kind, ...]
+
+
+def _frontend_validation(gateway: Resource | None, port: int | None) -> dict[str, Any] | None:
+    frontend = as_dict(as_dict(as_dict(gateway.spec if gateway else {}).get("tls")).get("frontend"))
+    for item in dicts(frontend.get("perPort")):
+        if as_int(item.get("port")) == port:
+            return as_dict(as_dict(item.get("tls")).get("validation"))
+    default = as_dict(as_dict(frontend.get("default")).get("validation"))
+    return default or None
+
+
+def _basic(lookups: Lookups, listener: Listener, gateway: Resource | None) -> _Basic:
+    protocol = listener.protocol
+    if protocol not in SUPPORTED_PROTOCOLS:
+        return _Basic(listener, ("UnsupportedProtocol", f"protocol {protocol or '(none)'} is not supported"),
+                      certs.OK, ())
+    if protocol == "HTTPS" and listener.tls_mode == "Passthrough":
+        return _Basic(listener, ("UnsupportedValue", "HTTPS listeners cannot use tls.mode Passthrough"),
+                      certs.OK, ())
+    allowed = allowed_kinds(protocol, listener.tls_mode)
+    requested = listener.requested_kinds()
+    checks: list[certs.RefCheck] = []
+    if requested is None:
+        supported = tuple(k for k in allowed if not (protocol == "TLS" and k[1] == "TCPRoute"))
+    else:
+        supported = tuple(dict.fromkeys(k for k in requested if k in allowed))
+        bad = [k for k in requested if k not in allowed]
+        if bad:
+            names = ", ".join(f"{k}.{g}" if g else k for g, k in bad)
+            checks.append(certs.RefCheck(FALSE, "InvalidRouteKinds", f"{names} cannot attach to a {protocol} listener"))
+    problem: tuple[str, str] | None = None
+    terminates = protocol == "HTTPS" or (protocol == "TLS" and listener.tls_mode == "Terminate")
+    if terminates:
+        refs = listener.tls.get("certificateRefs")
+        items = refs if isinstance(refs, list) else []
+        if not items and not as_dict(listener.tls.get("options")):
+            checks.append(certs.RefCheck(FALSE, "InvalidCertificateRef", "no certificateRefs to terminate TLS with"))
+        checks.extend(certs.check_ref(lookups.state, lookups.grants, lookups.producers, listener.owner, raw,
+                                      certs.LISTENER_CERT) for raw in items)
+    if protocol == "HTTPS":
+        validation = _frontend_validation(gateway, listener.port)
+        ca_refs = validation.get("caCertificateRefs") if validation else None
+        if isinstance(ca_refs, list) and ca_refs:
+            ca = [certs.check_ref(lookups.state, lookups.grants, lookups.producers,
+                                  gateway.key if gateway else listener.owner, raw, certs.CA_CERT) for raw in ca_refs]
+            checks.extend(ca)
+            if all(c.status == FALSE for c in ca):
+                problem = ("NoValidCACertificate", "no CA certificate reference for client validation resolves")
+    return _Basic(listener, problem, certs.worst(checks), supported)
+
+
+def _listener_state(basic: _Basic, conflicted: str | None) -> ListenerState:
+    problem = basic.accept_problem
+    if conflicted and problem is None:
+        problem = (conflicted, "conflicts with another listener on the same port")
+    accepted = problem is None
+    refs = basic.refs
+    resolved_cond = Condition("ResolvedRefs", refs.status, refs.reason, refs.message)
+    accepted_cond = _cond("Accepted", accepted, "Accepted" if accepted else problem[0] if problem else "",
+                          "" if problem is None else problem[1])
+    if not accepted and problem:
+        programmed = Condition("Programmed", FALSE, problem[0] if conflicted else "Invalid", problem[1])
+    elif refs.status != TRUE:
+        programmed = Condition("Programmed", refs.status, "Invalid" if refs.status == FALSE else "Pending",
+                               refs.message)
+    else:
+        programmed = Condition("Programmed", TRUE, "Programmed")
+    conflicted_cond = (Condition("Conflicted", TRUE, conflicted) if conflicted
+                       else Condition("Conflicted", FALSE, "NoConflicts"))
+    kinds = basic.supported if accepted or conflicted is None else ()
+    if not accepted and basic.accept_problem and basic.accept_problem[0] in ("UnsupportedProtocol", "UnsupportedValue"):
+        kinds = ()
+    return ListenerState(basic.listener, accepted, refs.status == TRUE, kinds,
+                         (accepted_cond, resolved_cond, programmed, conflicted_cond))
+
+
+def _listener_set_allowed(lookups: Lookups, gateway: Resource, ls: Resource) -> tuple[str, str]:
+    """(status, message): whether the Gateway's allowedListeners admits the ListenerSet."""
+    namespaces = as_dict(as_dict(gateway.spec.get("allowedListeners")).get("namespaces"))
+    source = as_str(namespaces.get("from")) or "None"
+    if source == "All":
+        return TRUE, ""
+    if source == "Same":
+        ok = ls.key.namespace == gateway.key.namespace
+        return (TRUE, "") if ok else (FALSE, "the Gateway only allows ListenerSets from its own namespace")
+    if source == "Selector":
+        selected = lookups.namespaces.selects(namespaces.get("selector"), ls.key.namespace)
+        if selected is None:
+            return UNKNOWN, f"namespace {ls.key.namespace} has no manifest; its labels are unknown"
+        return (TRUE, "") if selected else (FALSE, "the namespace is not selected by the Gateway's allowedListeners")
+    return FALSE, "the Gateway does not allow ListenerSets (allowedListeners)"
+
+
+def _ls_order(res: Resource) -> tuple[int, str, str, str]:
+    stamp = creation_timestamp(res.body)
+    return (0 if stamp else 1, stamp, res.key.namespace, res.key.name)
+
+
+def gateway_view(lookups: Lookups, gateway: Resource, listener_sets: list[Resource]) -> GatewayView:
+    own = [_basic(lookups, lst, gateway) for lst in read_listeners(gateway.key, gateway.spec)]
+    conflicts: dict[int, str] = {}
+    for i, a in enumerate(own):
+        for j in range(i + 1, len(own)):
+            if a.accept_problem or own[j].accept_problem:
+                continue
+            reason = conflict(a.listener, own[j].listener)
+            if reason:
+                conflicts.setdefault(i, reason)
+                conflicts.setdefault(j, reason)
+    states = [_listener_state(b, conflicts.get(i)) for i, b in enumerate(own)]
+    taken = [s.listener for s in states if s.accepted]
+
+    ls_views: list[ListenerSetView] = []
+    for ls in sorted(listener_sets, key=_ls_order):
+        allowed, why = _listener_set_allowed(lookups, gateway, ls)
+        ls_states: list[ListenerState] = []
+        for basic in (_basic(lookups, lst, gateway) for lst in read_listeners(ls.key, ls.spec)):
+            reason = None
+            if basic.accept_problem is None and allowed == TRUE:
+                reason = next((r for r in (conflict(t, basic.listener) for t in taken) if r), None)
+            state = _listener_state(basic, reason)
+            if allowed == TRUE and state.accepted:
+                taken.append(state.listener)
+            ls_states.append(state)
+        ls_views.append(_listener_set_view(ls, gateway.key, allowed, why, tuple(ls_states)))
+
+    return GatewayView(gateway, _gateway_conditions(lookups, gateway, states), tuple(states), tuple(ls_views))
+
+
+def _listener_set_view(ls: Resource, gateway: ResourceKey, allowed: str, why: str,
+                       states: tuple[ListenerState, ...]) -> ListenerSetView:
+    if allowed != TRUE:
+        reason = "NotAllowed" if allowed == FALSE else "Pending"
+        conds = (Condition("Accepted", allowed, reason, why), Condition("Programmed", allowed, reason, why))
+        return ListenerSetView(ls, gateway, allowed, conds, states)
+    valid = sum(1 for s in states if s.valid)
+    if states and valid == 0:
+        msg = "no listener of the ListenerSet is valid"
+        conds = (Condition("Accepted", FALSE, "ListenersNotValid", msg),
+                 Condition("Programmed", FALSE, "ListenersNotValid", msg))
+        return ListenerSetView(ls, gateway, FALSE, conds, states)
+    reason = "Accepted" if valid == len(states) else "ListenersNotValid"
+    conds = (Condition("Accepted", TRUE, reason), Condition("Programmed", TRUE, "Programmed"))
+    return ListenerSetView(ls, gateway, TRUE, conds, states)
+
+
+def missing_parent_listener_set(lookups: Lookups, ls: Resource) -> ListenerSetView:
+    """Status of a ListenerSet whose parent Gateway is not in the repository."""
+    parent = listener_set_parent(ls)
+    presence = lookups.state.presence(parent)
+    if presence.state in (MISSING, PRESENT):
+        status, reason, msg = FALSE, "NotAllowed", f"parent {parent} not found in the repository"
+    else:
+        status, reason, msg = UNKNOWN, "Pending", f"parent {parent}: {presence.reason or presence.state}"
+    states = tuple(_listener_state(_basic(lookups, lst, None), None) for lst in read_listeners(ls.key, ls.spec))
+    return ListenerSetView(ls, parent, status,
+                           (Condition("Accepted", status, reason, msg), Condition("Programmed", status, reason, msg)),
+                           states)
+
+
+def _gateway_conditions(lookups: Lookups, gateway: Resource, states: list[ListenerState]) -> tuple[Condition, ...]:
+    spec = gateway.spec
+    conds: list[Condition] = []
+    params = as_dict(as_dict(spec.get("infrastructure")).get("parametersRef"))
+    accepted: Condition | None = None
+    if params:
+        pkey = ResourceKey(normalize_group(as_str(params.get("group")) or "", "spec"), as_str(params.get("kind")) or "",
+                           gateway.key.namespace, as_str(params.get("name")) or "")
+        presence = lookups.state.presence(pkey)
+        if presence.state == MISSING:
+            accepted = Condition("Accepted", FALSE, "InvalidParameters", f"parametersRef {pkey} not found")
+        elif presence.state != PRESENT:
+            accepted = Condition("Accepted", UNKNOWN, "Pending", f"parametersRef {pkey}: {presence.reason}")
+    valid = sum(1 for s in states if s.valid)
+    if accepted is None:
+        if states and valid == 0:
+            accepted = Condition("Accepted", FALSE, "ListenersNotValid", "no listener is valid")
+        elif valid < len(states):
+            accepted = Condition("Accepted", TRUE, "ListenersNotValid", "some listeners are not valid")
+        else:
+            accepted = Condition("Accepted", TRUE, "Accepted")
+    conds.append(accepted)
+    if accepted.status == TRUE:
+        conds.append(Condition("Programmed", TRUE, "Programmed"))
+    else:
+        conds.append(Condition("Programmed", accepted.status, "Invalid" if accepted.status == FALSE else "Pending",
+                               accepted.message))
+    backend = as_dict(as_dict(spec.get("tls")).get("backend"))
+    if "clientCertificateRef" in backend:
+        ref = certs.check_ref(lookups.state, lookups.grants, lookups.producers, gateway.key,
+                              backend.get("clientCertificateRef"), certs.CLIENT_CERT)
+        conds.append(Condition("ResolvedRefs", ref.status, ref.reason, ref.message))
+    else:
+        conds.append(Condition("ResolvedRefs", TRUE, "ResolvedRefs"))
+    if _insecure_fallback(spec):
+        conds.append(Condition("InsecureFrontendValidationMode", TRUE, "ConfigurationChanged",
+                               "client certificate validation allows insecure fallback"))
+    return tuple(conds)
+
+
+def _insecure_fallback(spec: dict[str, Any]) -> bool:
+    frontend = as_dict(as_dict(spec.get("tls")).get("frontend"))
+    validations = [as_dict(as_dict(frontend.get("default")).get("validation"))]
+    validations += [as_dict(as_dict(p.get("tls")).get("validation")) for p in dicts(frontend.get("perPort"))]
+    return any(as_str(v.get("mode")) == "AllowInsecureFallback" for v in validations)

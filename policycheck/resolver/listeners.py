@@ -1,0 +1,104 @@
+"""Listeners as the resolver reads them, and the route kinds each protocol serves.
+
+A listener belongs to a Gateway or to a ListenerSet (its `owner`); `Same` in
+allowedRoutes means the owner's namespace. Default kinds follow the protocol:
+HTTP/HTTPS serve HTTPRoute and GRPCRoute, TLS serves TLSRoute (Passthrough and
+Terminate; TCPRoute only when terminating), TCP serves TCPRoute, UDP UDPRoute.
+Any other protocol (including domain-prefixed custom ones) is unsupported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from policycheck.model import GATEWAY_GROUP, ResourceKey
+from policycheck.resolver.fields import as_dict, as_int, as_str, dicts
+from policycheck.status import Condition
+
+Kind = tuple[str, str]
+
+
+def _gw(*kinds: str) -> tuple[Kind, ...]:
+    return tuple((GATEWAY_GROUP, k) for k in kinds)
+
+
+DEFAULT_KINDS: dict[str, tuple[Kind, ...]] = {
+    "HTTP": _gw("HTTPRoute", "GRPCRoute"),
+    "HTTPS": _gw("HTTPRoute", "GRPCRoute"),
+    "TLS": _gw("TLSRoute"),
+    "TCP": _gw("TCPRoute"),
+    "UDP": _gw("UDPRoute"),
+}
+
+
+def allowed_kinds(protocol: str, tls_mode: str) -> tuple[Kind, ...]:
+    """Every kind a listener of this protocol can serve when asked for it explicitly."""
+    if protocol == "TLS" and tls_mode == "Terminate":
+        return _gw("TLSRoute", "TCPRoute")
+    return DEFAULT_KINDS.get(protocol, ())
+
+
+@dataclass(frozen=True)
+class Listener:
+    owner: ResourceKey  # the Gateway or ListenerSet that declares it
+    index: int
+    name: str
+    port: int | None
+    protocol: str
+    hostname: str | None
+    raw: dict[str, Any]
+
+    @property
+    def tls(self) -> dict[str, Any]:
+        return as_dict(self.raw.get("tls"))
+
+    @property
+    def tls_mode(self) -> str:
+        return as_str(self.tls.get("mode")) or "Terminate"
+
+    @property
+    def allowed_routes(self) -> dict[str, Any]:
+        return as_dict(self.raw.get("allowedRoutes"))
+
+    @property
+    def namespaces_from(self) -> str:
+        return as_str(as_dict(self.allowed_routes.get("namespaces")).get("from")) or "Same"
+
+    @property
+    def namespace_selector(self) -> Any:
+        return as_dict(self.allowed_routes.get("namespaces")).get("selector")
+
+    def requested_kinds(self) -> list[Kind] | None:
+        """allowedRoutes.kinds with the group defaulted, or None when unspecified or empty."""
+        items = dicts(self.allowed_routes.get("kinds"))
+        kinds = [(GATEWAY_GROUP if k.get("group") is None else as_str(k.get("group")) or "",
+                  as_str(k.get("kind")) or "") for k in items]
+        return kinds or None
+
+
+def read_listeners(owner: ResourceKey, spec: dict[str, Any]) -> list[Listener]:
+    """The listeners of a Gateway / ListenerSet spec; items without a name are skipped."""
+    out: list[Listener] = []
+    for index, raw in enumerate(dicts(spec.get("listeners"))):
+        name = as_str(raw.get("name"))
+        if not name:
+            continue
+        out.append(Listener(owner, index, name, as_int(raw.get("port")), as_str(raw.get("protocol")) or "",
+                            as_str(raw.get("hostname")) or None, raw))
+    return out
+
+
+@dataclass(frozen=True)
+class ListenerState:
+    """A listener with its predicted status; `accepted` listeners take routes."""
+
+    listener: Listener
+    accepted: bool
+    resolved: bool
+    supported_kinds: tuple[Kind, ...]
+    conditions: tuple[Condition, ...]
+
+    @property
+    def valid(self) -> bool:
+        return self.accepted and self.resolved

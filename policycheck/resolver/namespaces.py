@@ -1,0 +1,86 @@
+"""Namespace labels and label selectors, for allowedRoutes / allowedListeners.
+
+Kubernetes gives every Namespace the label `kubernetes.io/metadata.name`, so a
+selector on that label alone is decided even without a Namespace manifest. Any
+other selector needs the namespace's labels: when the repository has no
+Namespace manifest, the answer is Unknown (None), not False, since the
+namespace may well be created elsewhere with the right labels.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from policycheck.model import CORE_GROUP, ResourceKey
+from policycheck.resolver.fields import as_dict, as_list, as_str
+from policycheck.state import State
+
+NAME_LABEL = "kubernetes.io/metadata.name"
+
+
+class Namespaces:
+    """Labels of the Namespaces a state defines, read once per resolution."""
+
+    def __init__(self, state: State) -> None:
+        self._state = state
+        self._cache: dict[str, dict[str, str] | None] = {}
+
+    def labels(self, namespace: str) -> dict[str, str] | None:
+        """All labels of the namespace, or None when no manifest defines it."""
+        if namespace not in self._cache:
+            res = self._state.get(ResourceKey(CORE_GROUP, "Namespace", "", namespace))
+            self._cache[namespace] = None if res is None else {**res.labels, NAME_LABEL: namespace}
+        return self._cache[namespace]
+
+    def selects(self, selector: Any, namespace: str) -> bool | None:
+        """Whether a LabelSelector selects the namespace; None when the repository cannot tell."""
+        labels = self.labels(namespace)
+        if labels is None:
+            if not _only_name_label(selector):
+                return None
+            labels = {NAME_LABEL: namespace}
+        return selector_matches(selector, labels)
+
+
+def _only_name_label(selector: Any) -> bool:
+    sel = as_dict(selector)
+    keys = set(as_dict(sel.get("matchLabels")))
+    keys.update(as_str(as_dict(e).get("key")) or "" for e in as_list(sel.get("matchExpressions")))
+    return bool(keys) and keys == {NAME_LABEL}
+
+
+def selector_matches(selector: Any, labels: dict[str, str]) -> bool:
+    """Kubernetes LabelSelector semantics; a missing or malformed selector selects nothing."""
+    if not isinstance(selector, dict):
+        return False
+    match_labels = selector.get("matchLabels")
+    if match_labels is not None:
+        if not isinstance(match_labels, dict):
+            return False
+        for key, value in match_labels.items():
+            if labels.get(str(key)) != str(value):
+                return False
+    expressions = selector.get("matchExpressions")
+    if expressions is not None and not isinstance(expressions, list):
+        return False
+    for raw in as_list(expressions):
+        if not _expression_matches(raw, labels):
+            return False
+    return True
+
+
+def _expression_matches(raw: Any, labels: dict[str, str]) -> bool:
+    expr = as_dict(raw)
+    key, operator = as_str(expr.get("key")), as_str(expr.get("operator"))
+    values = {str(v) for v in as_list(expr.get("values"))}
+    if key is None:
+        return False
+    if operator == "In":
+        return key in labels and labels[key] in values
+    if operator == "NotIn":
+        return key not in labels or labels[key] not in values
+    if operator == "Exists":
+        return key in labels
+    if operator == "DoesNotExist":
+        return key not in labels
+    return False

@@ -1,0 +1,226 @@
+"""resolve_state: each route's status per parentRef, and Gateway/ListenerSet status.
+
+Indexes (namespaces, grants, secret producers, ListenerSets by Gateway, routes
+by parent, GAMMA precedence) are built at most once per call, lazily, so an
+incremental call that resolves a few routes stays linear in the state size.
+
+Parents by kind:
+- Gateway / ListenerSet / XListenerSet: listener attachment (attachment.py);
+  the linkerd profile gives them no status at all (`managed=False`);
+- Service (core group, `core` accepted): GAMMA (services.py);
+- policy.linkerd.io Server: Linkerd inbound routes (linkerd.py);
+- anything else: no controller of the profile serves it, so no status.
+A parent that the repository does not define is `NoMatchingParent` (missing)
+or Accepted `Unknown` / `Pending` (unknown or external presence).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from policycheck.model import GATEWAY_GROUP, ROUTE_KINDS, Resource, ResourceKey, is_route
+from policycheck.resolver import services
+from policycheck.resolver.attachment import Attachment, attach
+from policycheck.resolver.backends import resolved_refs
+from policycheck.resolver.gateways import (LISTENER_SET_KINDS, GatewayView, ListenerSetView, gateway_view,
+                                           listener_set_parent, listener_sets_by_gateway,
+                                           missing_parent_listener_set)
+from policycheck.resolver.linkerd import attach_server, is_server_parent
+from policycheck.resolver.listeners import ListenerState
+from policycheck.resolver.lookups import Lookups
+from policycheck.resolver.refs import SpecParentRef, parent_refs
+from policycheck.resolver.validation import validate_route
+from policycheck.state import State
+from policycheck.status import (FALSE, MISSING, PRESENT, TRUE, UNKNOWN, Condition, GatewayStatus, ListenerStatus,
+                                ParentRef, ParentStatus, Resolution, RouteStatus, ValidationIssue)
+
+
+def _is_gateway(ref: ParentRef) -> bool:
+    return (ref.group, ref.kind) == (GATEWAY_GROUP, "Gateway")
+
+
+def _is_listener_set(ref: ParentRef) -> bool:
+    return (ref.group, ref.kind) in LISTENER_SET_KINDS
+
+
+class _Resolver:
+    def __init__(self, lookups: Lookups, all_routes: list[Resource]) -> None:
+        self.lookups = lookups
+        self.state = lookups.state
+        self.all_routes = all_routes
+        self._ls_index: dict[ResourceKey, list[Resource]] | None = None
+        self._views: dict[ResourceKey, GatewayView | None] = {}
+        self._ls_views: dict[ResourceKey, ListenerSetView] = {}
+        self._by_parent: dict[ResourceKey, list[tuple[Resource, SpecParentRef]]] | None = None
+        self._precedence: services.Precedence | None = None
+        self._attachments: dict[tuple[ResourceKey, int], Attachment] = {}
+
+    # --- indexes -------------------------------------------------------------
+    def by_parent(self) -> dict[ResourceKey, list[tuple[Resource, SpecParentRef]]]:
+        if self._by_parent is None:
+            index: dict[ResourceKey, list[tuple[Resource, SpecParentRef]]] = defaultdict(list)
+            for route in self.all_routes:
+                for spr in parent_refs(route.key, route.spec, self.lookups.profile):
+                    index[spr.ref.parent_key].append((route, spr))
+            self._by_parent = dict(index)
+        return self._by_parent
+
+    def view(self, key: ResourceKey) -> GatewayView | None:
+        if key not in self._views:
+            gw = self.state.get(key)
+            if gw is None:
+                self._views[key] = None
+            else:
+                if self._ls_index is None:
+                    self._ls_index = listener_sets_by_gateway(self.lookups)
+                v = gateway_view(self.lookups, gw, self._ls_index.get(key, []))
+                self._views[key] = v
+                for ls in v.listener_sets:
+                    self._ls_views[ls.resource.key] = ls
+        return self._views[key]
+
+    def listener_set_view(self, ls: Resource) -> ListenerSetView:
+        if ls.key not in self._ls_views:
+            if self.view(listener_set_parent(ls)) is None:
+                self._ls_views[ls.key] = missing_parent_listener_set(self.lookups, ls)
+        return self._ls_views[ls.key]
+
+    def precedence(self) -> services.Precedence:
+        if self._precedence is None:
+            prec = services.Precedence()
+            for parent, entries in self.by_parent().items():
+                if (parent.group, parent.kind) != ("", "Service"):
+                    continue
+                for route, spr in entries:
+                    basic = services.basic(self.lookups, spr.ref)
+                    if basic.attachment.status == TRUE:
+                        prec.add(parent, route.key, None if self.lookups.profile == "linkerd" else basic.ports)
+            self._precedence = prec
+        return self._precedence
+
+    # --- attachment ------------------------------------------------------------
+    def _absent(self, key: ResourceKey) -> Attachment:
+        presence = self.state.presence(key)
+        if presence.state in (MISSING, PRESENT):
+            return Attachment(FALSE, "NoMatchingParent", f"{key} not found in the repository")
+        return Attachment(UNKNOWN, "Pending", f"{key}: {presence.reason or presence.state}")
+
+    def attachment(self, route: Resource, spr: SpecParentRef) -> Attachment | None:
+        """The Accepted outcome for one parentRef, or None when the profile gives it no status."""
+        cache_key = (route.key, spr.index)
+        if cache_key in self._attachments:
+            return self._attachments[cache_key]
+        result = self._attach(route, spr.ref)
+        if result is not None:
+            self._attachments[cache_key] = result
+        return result
+
+    def _attach(self, route: Resource, ref: ParentRef) -> Attachment | None:
+        linkerd = self.lookups.profile == "linkerd"
+        if _is_gateway(ref) or _is_listener_set(ref):
+            if linkerd:
+                return None
+            return self._attach_listeners(route, ref)
+        if services.is_service_parent(ref):
+            basic = services.basic(self.lookups, ref)
+            if basic.attachment.status != TRUE:
+                return basic.attachment
+            ports = None if linkerd else basic.ports
+            winner = self.precedence().winner_over(ref.parent_key, route.key, ports)
+            if winner:
+                return Attachment(FALSE, "Conflicted",
+                                  f"a {winner} on {ref.parent_key} takes precedence over {route.key.kind}s")
+            return basic.attachment
+        if is_server_parent(ref):
+            return attach_server(self.lookups, route.key.kind, ref)
+        return None
+
+    def _attach_listeners(self, route: Resource, ref: ParentRef) -> Attachment:
+        key = ref.parent_key
+        res = self.state.get(key)
+        if res is None:
+            return self._absent(key)
+        listeners: tuple[ListenerState, ...]
+        if _is_gateway(ref):
+            v = self.view(key)
+            listeners = v.listeners if v else ()
+        else:
+            lsv = self.listener_set_view(res)
+            if lsv.accepted != TRUE:
+                return Attachment(lsv.accepted, "NoMatchingParent" if lsv.accepted == FALSE else "Pending",
+                                  f"{key} is not accepted by its Gateway {lsv.gateway}")
+            listeners = lsv.listeners
+        return attach(self.lookups, route, ref, listeners, str(key))
+
+    # --- status -------------------------------------------------------------
+    def route_status(self, route: Resource) -> RouteStatus:
+        parents: list[ParentStatus] = []
+        refs_cond: Condition | None = None
+        for spr in parent_refs(route.key, route.spec, self.lookups.profile):
+            presence = self.state.presence(spr.ref.parent_key)
+            att = self.attachment(route, spr)
+            if att is None:
+                parents.append(ParentStatus(spr.index, spr.ref, (), presence, (), managed=False))
+                continue
+            if refs_cond is None:
+                refs_cond = resolved_refs(self.lookups, route)
+            accepted = Condition("Accepted", att.status, att.reason, att.message)
+            parents.append(ParentStatus(spr.index, spr.ref, (accepted, refs_cond), presence,
+                                        att.listeners if att.status == TRUE else ()))
+        return RouteStatus(route.key, tuple(parents))
+
+    def _counts(self, owner: ResourceKey) -> dict[str, int]:
+        counts: dict[str, set[ResourceKey]] = defaultdict(set)
+        for route, spr in self.by_parent().get(owner, []):
+            att = self.attachment(route, spr)
+            if att is not None and att.status == TRUE:
+                for name in att.listeners:
+                    counts[name].add(route.key)
+        return {name: len(keys) for name, keys in counts.items()}
+
+    def _listener_statuses(self, owner: ResourceKey, states: Iterable[ListenerState]) -> tuple[ListenerStatus, ...]:
+        counts = self._counts(owner)
+        return tuple(ListenerStatus(s.listener.name, counts.get(s.listener.name, 0), s.supported_kinds, s.conditions)
+                     for s in states)
+
+    def gateway_status(self, gw: Resource) -> GatewayStatus:
+        v = self.view(gw.key)
+        assert v is not None
+        return GatewayStatus(gw.key, v.conditions, self._listener_statuses(gw.key, v.listeners),
+                             v.attached_listener_sets)
+
+    def listener_set_status(self, ls: Resource) -> GatewayStatus:
+        v = self.listener_set_view(ls)
+        return GatewayStatus(ls.key, v.conditions, self._listener_statuses(ls.key, v.listeners))
+
+
+def _all_routes(state: State) -> list[Resource]:
+    return [res for group, kinds in ROUTE_KINDS.items() for kind in sorted(kinds) for res in state.of_kind(group, kind)]
+
+
+def resolve_state(state: State, profile: str = "spec", routes: Iterable[ResourceKey] | None = None,
+                  gateways: bool = True) -> Resolution:
+    """Predict status for every route of `state` (or only `routes`), and Gateways/ListenerSets when asked."""
+    lookups = Lookups(state, profile)
+    all_routes = _all_routes(state)
+    if routes is None:
+        wanted = all_routes
+    else:
+        found = (state.get(k) for k in routes if is_route(k.group, k.kind))
+        wanted = [r for r in found if r is not None]
+    resolver = _Resolver(lookups, all_routes)
+    route_statuses = {r.key: resolver.route_status(r) for r in wanted}
+    validation: list[ValidationIssue] = []
+    for r in wanted:
+        validation.extend(validate_route(r, profile))
+    gw_statuses: dict[ResourceKey, GatewayStatus] = {}
+    ls_statuses: dict[ResourceKey, GatewayStatus] = {}
+    if gateways:
+        for gw in state.of_kind(GATEWAY_GROUP, "Gateway"):
+            gw_statuses[gw.key] = resolver.gateway_status(gw)
+        for group, kind in LISTENER_SET_KINDS:
+            for ls in state.of_kind(group, kind):
+                ls_statuses[ls.key] = resolver.listener_set_status(ls)
+    return Resolution(route_statuses, gw_statuses, ls_statuses, tuple(validation))
+

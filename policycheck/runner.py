@@ -1,0 +1,220 @@
+"""One check run: states in order, predicted status, policies, per-commit results.
+
+Every commit is judged against its first parent. The findings of the parent
+state are those of the parent judged against its own first parent, whether or
+not the parent is part of the range, so a commit's report does not depend on
+where the range starts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from policycheck.diagnostics import DUPLICATE, POLICY_ERROR, Diagnostic
+from policycheck.engine import Engine, Transition, ref_of, suppressed_policies
+from policycheck.findings import FAIL, PASS, CommitResult, Finding, PolicyInfo, Report, Suppression
+from policycheck.gitsource import Change
+from policycheck.incremental import affected_routes, merge
+from policycheck.model import ResourceKey
+from policycheck.policy import Policy
+from policycheck.resolver import resolve
+from policycheck.state import State
+from policycheck.status import Resolution
+
+EMPTY = State()
+
+
+@dataclass(frozen=True)
+class Target:
+    """A state to judge: a commit, the index or the working tree."""
+
+    id: str  # full sha | STAGED | WORKTREE
+    parent: str | None
+    subject: str | None
+    # Either the files that differ from the parent, or None (a commit, read by diff).
+    changes: tuple[Change, ...] | None = None
+
+
+@dataclass
+class Evaluated:
+    state: State
+    resolution: Resolution
+    findings: dict[tuple[str, ...], Finding]
+
+
+class Runner:
+    def __init__(self, policies: list[Policy], profile: str, *,
+                 state_of: Callable[[str | None], State],
+                 evolve: Callable[[State, str | None, Target], tuple[State, set[str]]],
+                 parent_of: Callable[[str], str | None],
+                 engine: Engine, fail_on: str = "new", list_all: bool = False,
+                 progress: Callable[[int, int, str], None] | None = None) -> None:
+        self.policies = policies
+        self.profile = profile
+        self.state_of = state_of
+        self.evolve = evolve
+        self.parent_of = parent_of
+        self.engine = engine
+        self.fail_on = fail_on
+        self.list_all = list_all
+        self.progress = progress
+        self._done: dict[str | None, Evaluated] = {}
+
+    # -- states ------------------------------------------------------------
+    def _evaluated(self, rev: str | None, depth: int = 0) -> Evaluated:
+        """A revision outside the run, judged against its first parent (one level up)."""
+        if rev in self._done:
+            return self._done[rev]
+        if rev is None:
+            ev = Evaluated(EMPTY, Resolution({}), {})
+            self._done[None] = ev
+            return ev
+        state = self.state_of(rev)
+        resolution = resolve(state, self.profile, gateways=False)
+        if depth >= 1:
+            # Only its state is needed (as the grandparent of a judged commit).
+            return Evaluated(state, resolution, {})
+        parent = self._evaluated(self.parent_of(rev), depth + 1)
+        ops = _operations(parent.state, state, None)
+        findings = self._judge(Transition(state, parent.state, resolution, parent.resolution, ops,
+                                          {"id": rev}), state)
+        ev = Evaluated(state, resolution, findings)
+        self._done[rev] = ev
+        return ev
+
+    def _judge(self, t: Transition, state: State) -> dict[tuple[str, ...], Finding]:
+        findings = self.engine.evaluate(t)
+        for d in state.diagnostics():
+            f = _diagnostic_finding(d)
+            findings[f.key] = f
+        return findings
+
+    # -- the run -----------------------------------------------------------
+    def run(self, targets: Iterable[Target], policies_info: tuple[PolicyInfo, ...]) -> Report:
+        results = []
+        targets = list(targets)
+        last: Evaluated | None = None
+        for n, target in enumerate(targets):
+            if self.progress:
+                self.progress(n, len(targets), target.id)
+            parent = self._evaluated(target.parent)
+            state, changed_files = self.evolve(parent.state, target.parent, target)
+            ops = _operations(parent.state, state, changed_files)
+            changed_keys = set(ops)
+            affected = affected_routes(parent.state, state, changed_keys)
+            if affected is None:
+                resolution = resolve(state, self.profile, gateways=False)
+            else:
+                fresh = resolve(state, self.profile, routes=affected, gateways=False)
+                resolution = merge(parent.resolution, fresh, state, affected)
+            commit = {"id": target.id, "parent": target.parent, "subject": target.subject}
+            findings = self._judge(Transition(state, parent.state, resolution, parent.resolution, ops, commit), state)
+            ev = Evaluated(state, resolution, findings)
+            self._done[target.id] = ev
+            results.append(self._result(target, parent, ev, ops, changed_files))
+            last = ev
+        head_files = frozenset(last.state.files) if last else frozenset()
+        head_objects = {}
+        if last:
+            for key, res in last.state.resources.items():
+                head_objects[(key.group, key.kind, key.namespace, key.name)] = (res.file, res.line)
+        return Report(tuple(results), policies_info, self.fail_on, head_files, head_objects)
+
+    def _result(self, target: Target, parent: Evaluated, ev: Evaluated, ops: dict[ResourceKey, str],
+                changed_files: set[str]) -> CommitResult:
+        listed: list[Finding] = []
+        everything: list[Finding] = []
+        preexisting = 0
+        failed = False
+        for key, f in sorted(ev.findings.items(), key=lambda kv: kv[1]):
+            is_new = key not in parent.findings
+            f = _with_new(f, is_new)
+            everything.append(f)
+            on_changed = _on_changed(f, ops, changed_files)
+            if is_new or on_changed:
+                listed.append(f)
+            else:
+                preexisting += 1
+            if f.suppressed:
+                continue
+            if f.policy == POLICY_ERROR:
+                failed = True
+            elif f.severity == "error" and (is_new or self.fail_on == "all"):
+                failed = True
+        return CommitResult(
+            commit=target.id, parent=target.parent, subject=target.subject,
+            result=FAIL if failed else PASS, findings=tuple(listed), preexisting=preexisting,
+            changes=_count(ops), added_suppressions=_added_suppressions(parent.state, ev.state, ops),
+            all_findings=tuple(everything) if self.list_all else None,
+        )
+
+
+def _with_new(f: Finding, new: bool) -> Finding:
+    if f.new == new:
+        return f
+    from dataclasses import replace
+
+    return replace(f, new=new)
+
+
+def _on_changed(f: Finding, ops: dict[ResourceKey, str], changed_files: set[str]) -> bool:
+    if f.resource is None:
+        return f.file in changed_files
+    r = f.resource
+    return ResourceKey(r.group, r.kind, r.namespace, r.name) in ops
+
+
+def _count(ops: dict[ResourceKey, str]) -> dict[str, int]:
+    out = {"created": 0, "updated": 0, "deleted": 0}
+    for op in ops.values():
+        out[{"create": "created", "update": "updated", "delete": "deleted"}[op]] += 1
+    return out
+
+
+def _operations(old: State, new: State, changed_files: set[str] | None) -> dict[ResourceKey, str]:
+    """create / update / delete per object; moving a manifest between files is no change."""
+    if changed_files is None:
+        keys = set(old.resources) | set(new.resources)
+    else:
+        keys = set()
+        for state in (old, new):
+            for path in changed_files:
+                entry = state.files.get(path)
+                if entry is not None:
+                    keys.update(r.key for r in entry.resources)
+    ops: dict[ResourceKey, str] = {}
+    for key in keys:
+        o, n = old.get(key), new.get(key)
+        if o is None and n is not None:
+            ops[key] = "create"
+        elif n is None and o is not None:
+            ops[key] = "delete"
+        elif o is not None and n is not None and o.body is not n.body and o.body != n.body:
+            ops[key] = "update"
+    return ops
+
+
+def _diagnostic_finding(d: Diagnostic) -> Finding:
+    ref = d.message.split(" is already defined")[0] if d.id == DUPLICATE else d.id
+    return Finding(d.file, d.line, d.id, d.message, d.severity, None, "none", ref)
+
+
+def _added_suppressions(old: State, new: State, ops: dict[ResourceKey, str]) -> tuple[Suppression, ...]:
+    out = []
+    for key, op in sorted(ops.items()):
+        if op == "delete":
+            continue
+        res = new.get(key)
+        if res is None:
+            continue
+        now, reason = suppressed_policies(res)
+        before: set[str] = set()
+        if op == "update":
+            prev = old.get(key)
+            before = suppressed_policies(prev)[0] if prev else set()
+        added = now - before
+        if added:
+            out.append(Suppression(res.file, res.line_of("metadata", "annotations"), ref_of(res),
+                                   tuple(sorted(added)), reason))
+    return tuple(out)

@@ -1,0 +1,88 @@
+"""Assembling a run: configuration, policies and where they come from.
+
+In a range check the configuration and policies are read from the base
+revision by default, so a change cannot weaken the check that judges it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from policycheck.config import CONFIG_FILE, Config, parse_config
+from policycheck.errors import ConfigError
+from policycheck.findings import PolicyInfo
+from policycheck.gitsource import GitSource
+from policycheck.policy import Policy, builtin_dir, check_unique, load_folder, load_texts
+
+
+def load_config(source: GitSource | None, rev: str | None, explicit: str | None, root: Path | None) -> Config:
+    """`--config FILE`, else `.policycheck.yaml` at `rev` (or on disk when rev is None), else defaults."""
+    if explicit:
+        path = Path(explicit)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read configuration: {exc}", explicit) from None
+        return parse_config(text, explicit)
+    if source is not None and rev is not None:
+        tree = source.tree(rev)
+        if CONFIG_FILE in tree:
+            data = source.read_blob(tree[CONFIG_FILE][1])
+            return parse_config(_decode(data, CONFIG_FILE), f"{CONFIG_FILE}@{rev[:12]}")
+        return Config()
+    if root is not None and (root / CONFIG_FILE).is_file():
+        try:
+            return parse_config((root / CONFIG_FILE).read_text(encoding="utf-8"), CONFIG_FILE)
+        except UnicodeDecodeError:
+            raise ConfigError("not UTF-8 text", CONFIG_FILE) from None
+    return Config()
+
+
+def _decode(data: bytes, name: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ConfigError("not UTF-8 text", name) from None
+
+
+def load_policies(config: Config, extra_dirs: tuple[str, ...] = (), source: GitSource | None = None,
+                  rev: str | None = None, root: Path | None = None) -> list[Policy]:
+    """Built-ins, then the configuration's policy folders (at `rev` when given), then --policies."""
+    policies: list[Policy] = []
+    if config.builtin_policies:
+        builtin = load_folder(builtin_dir(), "policies")
+        known = {p.id for p in builtin}
+        for pid in config.enable:
+            if pid not in known:
+                raise ConfigError(f"enable: unknown built-in policy {pid!r}", config.source or CONFIG_FILE)
+        policies += [p for p in builtin if not p.opt_in or p.id in config.enable]
+    for folder in config.policy_dirs:
+        if source is not None and rev is not None:
+            prefix = folder.strip("/") + "/"
+            files = [(path, _decode(source.read_blob(blob), path))
+                     for path, (_, blob) in sorted(source.tree(rev).items())
+                     if path.startswith(prefix) and "/" not in path[len(prefix):] and path.endswith(".yaml")]
+            if not files and not any(p.startswith(prefix) for p in source.tree(rev)):
+                raise ConfigError(f"policyDirs: no folder {folder!r} at {rev[:12]}", config.source)
+            policies += load_texts(files)
+        else:
+            path = (root or Path.cwd()) / folder
+            if not path.is_dir():
+                raise ConfigError(f"policyDirs: no folder {folder!r}", config.source or CONFIG_FILE)
+            policies += load_folder(path, folder.rstrip("/"))
+    for folder in extra_dirs:
+        path = Path(folder)
+        if not path.is_dir():
+            raise ConfigError(f"--policies: no folder {folder!r}")
+        policies += load_folder(path)
+    check_unique(policies)
+    known_ids = {p.id for p in policies}
+    for pid in list(config.disable) + list(config.severity):
+        if pid not in known_ids:
+            raise ConfigError(f"unknown policy id {pid!r}", config.source or CONFIG_FILE)
+    return [p for p in policies if p.id not in config.disable]
+
+
+def policy_infos(policies: list[Policy]) -> tuple[PolicyInfo, ...]:
+    return tuple(PolicyInfo(p.id, p.severity, p.description, p.help or p.rationale, p.source)
+                 for p in sorted(policies, key=lambda p: p.id))
