@@ -6,7 +6,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from conftest import ROOT, run_cli
+from gitrepo import ROOT, run_cli
 
 EXPECTED = [
     ("Add test-service and other-service", "pass", set()),
