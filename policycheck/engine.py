@@ -166,7 +166,7 @@ class Engine:
             "backends": backend_facts(new_status) if op != "delete" else [],
             "mesh": self.mesh,
             "oldStatus": status_fact(old_status),
-            "detached": detached(old_status, new_status, refs, changed) if route and op == "update" or (
+            "detached": detached(old_status, new_status, refs, changed) if (route and op == "update") or (
                 route and op == "none" and old_status != new_status) else [],
             "orphaned": orphaned(old_status, new_status, deleted, changed) if route and op != "delete" else [],
             "validation": validation_fact(issues),

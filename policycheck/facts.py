@@ -75,10 +75,9 @@ def detached(old: RouteStatus | None, new: RouteStatus | None, new_refs: set[Res
     for key, p in sorted(before.items()):
         if key in after:
             continue
+        how = "ref-removed"
         if key in new_refs:
             how = "parent-changed" if key in parent_changed else "not-accepted"
-        else:
-            how = "ref-removed"
         fact = parent_fact(p)
         fact["how"] = how
         fact["mesh"] = key.kind == "Service" and key.group == CORE_GROUP

@@ -138,9 +138,7 @@ class Runner:
                 preexisting += 1
             if f.suppressed:
                 continue
-            if f.policy == POLICY_ERROR:
-                failed = True
-            elif f.severity == "error" and (is_new or self.fail_on == "all"):
+            if f.policy == POLICY_ERROR or (f.severity == "error" and (is_new or self.fail_on == "all")):
                 failed = True
         return CommitResult(
             commit=target.id, parent=target.parent, subject=target.subject,

@@ -39,8 +39,8 @@ def plan(source: GitSource, opts: CheckOptions) -> tuple[list[Target], str | Non
         head = source.head()
         index = source.index()
         tree = source.tree(head)
-        changes = _diff_listings(tree, index)
-        return [Target(STAGED, head, None, tuple(changes))], head
+        staged_changes = _diff_listings(tree, index)
+        return [Target(STAGED, head, None, tuple(staged_changes))], head
     if opts.base is not None:
         head = source.resolve(opts.revision or "HEAD")
         base = source.merge_base(source.resolve(opts.base), head)
@@ -66,7 +66,7 @@ def plan(source: GitSource, opts: CheckOptions) -> tuple[list[Target], str | Non
         return [Target(sha, info.parent, info.subject)], info.parent
     head = source.head()
     tree = source.tree(head)
-    changes = []
+    changes: list[tuple[Change, bytes]] = []
     present = set()
     for path in source.worktree():
         data = source.read_worktree(path)
