@@ -34,6 +34,9 @@ class Target:
     subject: str | None
     # Either the files that differ from the parent, or None (a commit, read by diff).
     changes: tuple[Change, ...] | None = None
+    # Every parent of a merge commit, first parent first (empty otherwise): a merge is
+    # not blamed for what one of its other parents already had.
+    parents: tuple[str, ...] = ()
 
 
 @dataclass
@@ -112,23 +115,49 @@ class Runner:
             findings = self._judge(Transition(state, parent.state, resolution, parent.resolution, ops, commit), state)
             ev = Evaluated(state, resolution, findings)
             self._done[target.id] = ev
-            results.append(self._result(target, parent, ev, ops, changed_files))
+            known = self._known_to_other_parents(target, state, resolution, findings, commit)
+            results.append(self._result(target, parent, ev, ops, changed_files, known))
             last = ev
         head_files = frozenset(last.state.files) if last else frozenset()
         head_objects = {}
         if last:
-            for key, res in last.state.resources.items():
-                head_objects[(key.group, key.kind, key.namespace, key.name)] = (res.file, res.line)
-        return Report(tuple(results), policies_info, self.fail_on, head_files, head_objects)
+            # Only objects some finding names: a line costs composing its file.
+            named = {(f.resource.group, f.resource.kind, f.resource.namespace, f.resource.name)
+                     for r in results for f in (*r.findings, *(r.all_findings or ())) if f.resource is not None}
+            for gknn in named:
+                res = last.state.get(ResourceKey(*gknn))
+                if res is not None:
+                    head_objects[gknn] = (res.file, res.line)
+        from policycheck import __version__
+
+        return Report(tuple(results), policies_info, self.fail_on, head_files, head_objects, __version__)
+
+    def _known_to_other_parents(self, target: Target, state: State, resolution: Resolution,
+                                findings: dict[tuple[str, ...], Finding],
+                                commit: dict[str, str | None]) -> frozenset[tuple[str, ...]]:
+        """Finding keys a merge commit must not be blamed for.
+
+        Judged against another parent, a finding is not the merge's doing when that parent
+        already had it, or when the merge does not cause it seen from that parent (the
+        target branch's own changes, brought in by merging it, are no change from there).
+        """
+        known: set[tuple[str, ...]] = set()
+        for rev in target.parents[1:]:
+            other = self._evaluated(rev)
+            ops = _operations(other.state, state, None)
+            seen = self._judge(Transition(state, other.state, resolution, other.resolution, ops, commit), state)
+            known.update(key for key in findings if key in other.findings or key not in seen)
+        return frozenset(known)
 
     def _result(self, target: Target, parent: Evaluated, ev: Evaluated, ops: dict[ResourceKey, str],
-                changed_files: set[str]) -> CommitResult:
+                changed_files: set[str], known: frozenset[tuple[str, ...]] = frozenset()) -> CommitResult:
         listed: list[Finding] = []
         everything: list[Finding] = []
         preexisting = 0
         failed = False
-        for key, f in sorted(ev.findings.items(), key=lambda kv: kv[1]):
-            is_new = key not in parent.findings
+        for key, f in sorted(ev.findings.items(), key=lambda kv: (kv[1].file, kv[1].line, kv[1].policy,
+                                                                  kv[1].message, kv[0])):
+            is_new = key not in parent.findings and key not in known
             f = _with_new(f, is_new)
             everything.append(f)
             on_changed = _on_changed(f, ops, changed_files)

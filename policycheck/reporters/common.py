@@ -51,16 +51,15 @@ def could_not_run(f: Finding) -> bool:
 
 
 def fails(f: Finding, fail_on: str) -> bool:
-    """Whether this finding, by itself, fails its commit (issue 2: new errors by default, any check that did not run).
+    """Whether this finding, by itself, fails its commit: the rule of issue 2, as policycheck.runner applies it.
 
-    A check that could not run fails whatever the suppressions say: a silenced
-    crash would look like a pass.
+    Unsuppressed: a check that could not run always; an error when new, or when
+    `fail_on` is "all". Must match the runner, or JUnit would fail a commit the
+    exit code passes (or the reverse).
     """
-    if could_not_run(f):
-        return True
-    if f.suppressed or f.severity != "error":
+    if f.suppressed:
         return False
-    return f.new or fail_on == "all"
+    return could_not_run(f) or (f.severity == "error" and (f.new or fail_on == "all"))
 
 
 def failing(commit: CommitResult, fail_on: str) -> list[Finding]:
@@ -69,10 +68,6 @@ def failing(commit: CommitResult, fail_on: str) -> list[Finding]:
     if commit.result != FAIL:
         return [f for f in found if could_not_run(f)]
     return found
-
-
-def short(commit: CommitResult) -> str:
-    return commit.short
 
 
 def title(commit: CommitResult) -> str:

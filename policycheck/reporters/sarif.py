@@ -101,8 +101,10 @@ def _not_located(h: HeadFinding, index: dict[str, int]) -> dict[str, Any]:
         f"{f.policy}: {f.message} (reported at {f.file}:{f.line} in {h.commit.short}; neither that file nor the "
         "object exists at the last evaluated commit, so it has no location there)"
     )
+    if f.suppressed:
+        text += f"; suppressed{': ' + f.suppression_reason if f.suppression_reason else ''}"
     return {
-        "level": level(f.severity),
+        "level": "note" if f.suppressed else level(f.severity),
         "message": {"text": text},
         "descriptor": {"id": "finding-not-located"},
         "associatedRule": {"id": f.policy, "index": index[f.policy]},
