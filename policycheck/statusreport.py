@@ -1,9 +1,9 @@
 """`policycheck status` output: the predicted status as JSON or as text.
 
 The JSON is the shape the conformance harness reads (`routes`, `gateways`,
-`listenerSets`), with extra keys for people and policies: `group` and
-`apiVersion`-free identity, `presence`, `attachedTo`, `managed`, and the CRD
-`validation` problems. parentRefs carry the API defaults; the core group is
+`listenerSets`), with extra keys for people and policies: each object's
+`group`, and per parent entry `index`, `presence`, `attachedTo` and `managed`;
+plus the CRD `validation` problems. parentRefs carry the API defaults; the core group is
 written `""`, as the Gateway API writes it in status. Parents a profile does
 not manage (Gateway parents under `linkerd`) are listed with no conditions.
 Each entry holds at most one condition of each type.

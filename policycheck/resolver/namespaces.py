@@ -63,10 +63,7 @@ def selector_matches(selector: Any, labels: dict[str, str]) -> bool:
     expressions = selector.get("matchExpressions")
     if expressions is not None and not isinstance(expressions, list):
         return False
-    for raw in as_list(expressions):
-        if not _expression_matches(raw, labels):
-            return False
-    return True
+    return all(_expression_matches(raw, labels) for raw in as_list(expressions))
 
 
 def _expression_matches(raw: Any, labels: dict[str, str]) -> bool:

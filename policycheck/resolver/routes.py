@@ -23,17 +23,36 @@ from policycheck.model import GATEWAY_GROUP, ROUTE_KINDS, Resource, ResourceKey,
 from policycheck.resolver import services
 from policycheck.resolver.attachment import Attachment, attach
 from policycheck.resolver.backends import resolved_refs
-from policycheck.resolver.gateways import (LISTENER_SET_KINDS, GatewayView, ListenerSetView, gateway_view,
-                                           listener_set_parent, listener_sets_by_gateway,
-                                           missing_parent_listener_set)
+from policycheck.resolver.gateways import (
+    LISTENER_SET_KINDS,
+    GatewayView,
+    ListenerSetView,
+    gateway_view,
+    listener_set_parent,
+    listener_sets_by_gateway,
+    missing_parent_listener_set,
+)
 from policycheck.resolver.linkerd import attach_server, is_server_parent
 from policycheck.resolver.listeners import ListenerState
 from policycheck.resolver.lookups import Lookups
 from policycheck.resolver.refs import SpecParentRef, parent_refs
 from policycheck.resolver.validation import validate_route
 from policycheck.state import State
-from policycheck.status import (FALSE, MISSING, PRESENT, TRUE, UNKNOWN, Condition, GatewayStatus, ListenerStatus,
-                                ParentRef, ParentStatus, Resolution, RouteStatus, ValidationIssue)
+from policycheck.status import (
+    FALSE,
+    MISSING,
+    PRESENT,
+    TRUE,
+    UNKNOWN,
+    Condition,
+    GatewayStatus,
+    ListenerStatus,
+    ParentRef,
+    ParentStatus,
+    Resolution,
+    RouteStatus,
+    ValidationIssue,
+)
 
 
 def _is_gateway(ref: ParentRef) -> bool:
@@ -53,7 +72,7 @@ class _Resolver:
         self._views: dict[ResourceKey, GatewayView | None] = {}
         self._ls_views: dict[ResourceKey, ListenerSetView] = {}
         self._by_parent: dict[ResourceKey, list[tuple[Resource, SpecParentRef]]] | None = None
-        self._precedence: services.Precedence | None = None
+        self._precedence: dict[ResourceKey, services.Precedence] = {}
         self._attachments: dict[tuple[ResourceKey, int], Attachment] = {}
 
     # --- indexes -------------------------------------------------------------
@@ -81,23 +100,20 @@ class _Resolver:
         return self._views[key]
 
     def listener_set_view(self, ls: Resource) -> ListenerSetView:
-        if ls.key not in self._ls_views:
-            if self.view(listener_set_parent(ls)) is None:
-                self._ls_views[ls.key] = missing_parent_listener_set(self.lookups, ls)
+        if ls.key not in self._ls_views and self.view(listener_set_parent(ls)) is None:
+            self._ls_views[ls.key] = missing_parent_listener_set(self.lookups, ls)
         return self._ls_views[ls.key]
 
-    def precedence(self) -> services.Precedence:
-        if self._precedence is None:
+    def precedence(self, service: ResourceKey) -> services.Precedence:
+        """Route-kind ranks on one Service, from every route that names it (built on first use)."""
+        if service not in self._precedence:
             prec = services.Precedence()
-            for parent, entries in self.by_parent().items():
-                if (parent.group, parent.kind) != ("", "Service"):
-                    continue
-                for route, spr in entries:
-                    basic = services.basic(self.lookups, spr.ref)
-                    if basic.attachment.status == TRUE:
-                        prec.add(parent, route.key, None if self.lookups.profile == "linkerd" else basic.ports)
-            self._precedence = prec
-        return self._precedence
+            for route, spr in self.by_parent().get(service, []):
+                basic = services.basic(self.lookups, spr.ref)
+                if basic.attachment.status == TRUE:
+                    prec.add(service, route.key, None if self.lookups.profile == "linkerd" else basic.ports)
+            self._precedence[service] = prec
+        return self._precedence[service]
 
     # --- attachment ------------------------------------------------------------
     def _absent(self, key: ResourceKey) -> Attachment:
@@ -127,7 +143,7 @@ class _Resolver:
             if basic.attachment.status != TRUE:
                 return basic.attachment
             ports = None if linkerd else basic.ports
-            winner = self.precedence().winner_over(ref.parent_key, route.key, ports)
+            winner = self.precedence(ref.parent_key).winner_over(ref.parent_key, route.key, ports)
             if winner:
                 return Attachment(FALSE, "Conflicted",
                                   f"a {winner} on {ref.parent_key} takes precedence over {route.key.kind}s")

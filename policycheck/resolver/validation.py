@@ -33,13 +33,13 @@ _STRING_FIELDS = ("group", "kind", "namespace", "name", "sectionName")
 def _types(res: Resource, path: Path, raw: dict[str, Any], out: list[ValidationIssue]) -> None:
     for name in _STRING_FIELDS:
         if name in raw and not isinstance(raw[name], str):
-            out.append(ValidationIssue(res.key, path + (name,), f"{name} must be a string", "wrong-type"))
+            out.append(ValidationIssue(res.key, (*path, name), f"{name} must be a string", "wrong-type"))
     if "port" in raw:
         port = as_int(raw["port"])
         if port is None:
-            out.append(ValidationIssue(res.key, path + ("port",), "port must be an integer", "wrong-type"))
+            out.append(ValidationIssue(res.key, (*path, "port"), "port must be an integer", "wrong-type"))
         elif not 1 <= port <= 65535:
-            out.append(ValidationIssue(res.key, path + ("port",), f"port {port} is outside 1-65535",
+            out.append(ValidationIssue(res.key, (*path, "port"), f"port {port} is outside 1-65535",
                                        "port-out-of-range"))
 
 
