@@ -126,7 +126,8 @@ class Engine:
         if route and new_status != old_status:
             parents = [p.ref.parent_key for s in (new_status, old_status) if s for p in s.parents]
             touched = frozenset(k for k in parents if k in changed)
-        fingerprint = (id(res.body), id(old.body) if old else None, op, new_status, old_status, tuple(issues), touched)
+        fingerprint = (id(res.body), id(old.body) if old else None, op, new_status, old_status, tuple(issues), touched,
+                       t.new_res.backends.get(key))
         context: dict[str, Any] | None = None
         ignore, reason = suppressed_policies(res)
         for policy in self.policies:
@@ -163,7 +164,7 @@ class Engine:
             "file": res.file,
             "isRoute": route,
             "status": status,
-            "backends": backend_facts(new_status) if op != "delete" else [],
+            "backends": backend_facts(t.new_res.backends.get(key, ())) if op != "delete" else [],
             "mesh": self.mesh,
             "oldStatus": status_fact(old_status),
             "detached": detached(old_status, new_status, refs, changed) if (route and op == "update") or (

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from policycheck.model import CORE_GROUP, GATEWAY_GROUP, ResourceKey, is_route
-from policycheck.status import PRESENT, TRUE, ParentStatus, RouteStatus, ValidationIssue
+from policycheck.status import PRESENT, TRUE, BackendStatus, ParentStatus, RouteStatus, ValidationIssue
 
 
 def parent_type(status: ParentStatus) -> str:
@@ -115,20 +115,10 @@ def orphaned(old: RouteStatus | None, new: RouteStatus | None, deleted: set[Reso
     return facts
 
 
-def backend_facts(status: RouteStatus | None) -> list[dict[str, Any]]:
-    """One fact per distinct backend problem, from the ResolvedRefs conditions.
-
-    Backend resolution does not depend on the parent, so the first parent entry
-    the implementation manages speaks for all of them.
-    """
-    if status is None:
-        return []
-    for p in status.parents:
-        cond = p.condition("ResolvedRefs")
-        if p.managed and cond is not None:
-            return [{"refText": "spec.rules", "refKey": cond.reason, "resolved": cond.status,
-                     "reason": cond.reason, "message": cond.message, "path": ["spec", "rules"]}]
-    return []
+def backend_facts(backends: tuple[BackendStatus, ...]) -> list[dict[str, Any]]:
+    """One fact per backendRef, with the reason the controller would give."""
+    return [{"refText": b.ref, "refKey": f"{b.ref}@{'/'.join(str(p) for p in b.path[:3])}", "resolved": b.status,
+             "reason": b.reason, "message": b.message, "path": list(b.path)} for b in backends]
 
 
 def validation_fact(issues: list[ValidationIssue]) -> list[dict[str, Any]]:

@@ -84,4 +84,6 @@ def merge(previous: Resolution, fresh: Resolution, new: State, resolved: set[Res
     routes = {k: v for k, v in previous.routes.items() if k in new.resources and k not in resolved}
     routes.update(fresh.routes)
     validation = tuple(v for v in previous.validation if v.key in new.resources and v.key not in resolved)
-    return Resolution(routes, fresh.gateways, fresh.listener_sets, validation + fresh.validation)
+    backends = {k: v for k, v in previous.backends.items() if k in new.resources and k not in resolved}
+    backends.update(fresh.backends)
+    return Resolution(routes, fresh.gateways, fresh.listener_sets, validation + fresh.validation, backends)

@@ -128,8 +128,21 @@ class ValidationIssue:
 
 
 @dataclass(frozen=True)
+class BackendStatus:
+    """One backendRef of a route: whether it resolves, with the spec's reason."""
+
+    path: tuple[str | int, ...]
+    ref: str  # the reference after defaults, e.g. "Service default/web"
+    status: str  # TRUE | FALSE | UNKNOWN
+    reason: str
+    message: str
+
+
+@dataclass(frozen=True)
 class Resolution:
     routes: dict[ResourceKey, RouteStatus]
     gateways: dict[ResourceKey, GatewayStatus] = field(default_factory=dict)
     listener_sets: dict[ResourceKey, GatewayStatus] = field(default_factory=dict)
     validation: tuple[ValidationIssue, ...] = ()
+    # Per route, one entry per backendRef (resolved routes only).
+    backends: dict[ResourceKey, tuple[BackendStatus, ...]] = field(default_factory=dict)

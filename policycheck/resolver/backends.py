@@ -17,7 +17,7 @@ from policycheck.model import CORE_GROUP, Resource, ResourceKey
 from policycheck.resolver.fields import as_dict, as_str, dicts
 from policycheck.resolver.lookups import Lookups
 from policycheck.resolver.refs import normalize_group
-from policycheck.status import FALSE, MISSING, PRESENT, TRUE, UNKNOWN, Condition
+from policycheck.status import FALSE, MISSING, PRESENT, TRUE, UNKNOWN, BackendStatus, Condition
 
 
 def backend_refs(route: Resource) -> Iterator[tuple[tuple[str | int, ...], dict[str, Any]]]:
@@ -65,3 +65,17 @@ def resolved_refs(lookups: Lookups, route: Resource) -> Condition:
     if problems:
         return problems[0]
     return Condition("ResolvedRefs", TRUE, "ResolvedRefs", "all backend references resolve")
+
+
+def backend_statuses(lookups: Lookups, route: Resource) -> tuple[BackendStatus, ...]:
+    """Every backendRef on its own, so a finding can point at the one that fails."""
+    out = []
+    for path, ref in backend_refs(route):
+        key = backend_key(route, ref, lookups.profile)
+        text = str(key) if key is not None else "(no name)"
+        cond = _check(lookups, route, ref)
+        if cond is None:
+            out.append(BackendStatus(path, text, TRUE, "ResolvedRefs", f"backend {text} resolves"))
+        else:
+            out.append(BackendStatus(path, text, cond.status, cond.reason, cond.message))
+    return tuple(out)

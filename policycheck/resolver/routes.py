@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from policycheck.model import GATEWAY_GROUP, ROUTE_KINDS, Resource, ResourceKey, is_route
 from policycheck.resolver import services
 from policycheck.resolver.attachment import Attachment, attach
-from policycheck.resolver.backends import resolved_refs
+from policycheck.resolver.backends import backend_statuses, resolved_refs
 from policycheck.resolver.gateways import (
     LISTENER_SET_KINDS,
     GatewayView,
@@ -238,5 +238,6 @@ def resolve_state(state: State, profile: str = "spec", routes: Iterable[Resource
         for group, kind in LISTENER_SET_KINDS:
             for ls in state.of_kind(group, kind):
                 ls_statuses[ls.key] = resolver.listener_set_status(ls)
-    return Resolution(route_statuses, gw_statuses, ls_statuses, tuple(validation))
+    backends = {r.key: backend_statuses(lookups, r) for r in wanted}
+    return Resolution(route_statuses, gw_statuses, ls_statuses, tuple(validation), backends)
 
