@@ -91,7 +91,8 @@ def check(revision: str | None, staged: bool, base: str | None, history: bool, n
     progress = _progress() if (verbose or sys.stderr.isatty()) and not quiet else None
     report = run_check(CheckOptions(repo=repo, revision=revision, staged=staged, base=base, net=net, history=history,
                                     config=config_file, policy_dirs=policy_dirs, profile=profile,
-                                    fail_on=fail_on, list_all=list_all, policy_source=policy_source),
+                                    fail_on=fail_on, list_all=list_all, policy_source=policy_source,
+                                    no_cache=no_cache),
                        progress=progress)
     colour = fmt == "text" and output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     text = render_report(report, fmt, colour=colour, quiet=quiet)
@@ -106,10 +107,14 @@ def check(revision: str | None, staged: bool, base: str | None, history: bool, n
 
 
 def _progress() -> Any:
+    # Rewritten in place on a terminal; one line per commit in a log (--verbose in CI).
+    tty = sys.stderr.isatty()
+    start = "\r" if tty else ""
+
     def show(n: int, total: int, label: str) -> None:
         if total > 1:
-            end = "\n" if n + 1 == total else ""
-            sys.stderr.write(f"\rchecking {n + 1}/{total} {label[:12]}{end}")
+            end = "\n" if n + 1 == total or not tty else ""
+            sys.stderr.write(f"{start}checking {n + 1}/{total} {label[:12]}{end}")
             sys.stderr.flush()
     return show
 
@@ -171,30 +176,41 @@ def test_cmd(directory: str | None, policy_dirs: tuple[str, ...], config_file: s
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line; every way out is exit 0, 1 or 2, and exit 2 says why in one line."""
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
     try:
         cli.main(args=args, prog_name="policycheck", standalone_mode=False)
     except SystemExit as exc:
-        return int(exc.code or 0) if isinstance(exc.code, int) or exc.code is None else 2
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+        return code if code in (0, 1, 2) else 2
     except click.exceptions.Exit as exc:
-        return int(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
+        return exc.exit_code if exc.exit_code in (0, 1, 2) else 2
+    except click.UsageError as exc:
+        where = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""
+        _fail(f"error: {exc.format_message()}{where}")
         return 2
-    except click.exceptions.Abort:
-        click.echo("policycheck: interrupted", err=True)
+    except click.ClickException as exc:
+        _fail(f"error: {exc.format_message()}")
+        return 2
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        _fail("interrupted")
         return 2
     except PolicycheckError as exc:
-        click.echo(f"policycheck: error: {exc}", err=True)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        click.echo("policycheck: interrupted", err=True)
+        _fail(f"error: {exc}")
         return 2
-    except Exception as exc:  # noqa: BLE001 - the one place that turns any crash into exit 2
+    except Exception as exc:  # the one place that turns any crash into exit 2
         if debug:
             traceback.print_exc()
-        click.echo(f"policycheck: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
-                   err=True)
+        _fail(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)")
         return 2
     return 0
+
+
+def _fail(message: str) -> None:
+    """One line on stderr, whatever the message held (Git's stderr, a YAML snippet)."""
+    try:
+        sys.stderr.write("policycheck: " + " ".join(message.split()) + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass

@@ -9,7 +9,7 @@ through lookup functions are evaluated afresh every time.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from jmespath.exceptions import JMESPathError
@@ -41,14 +41,7 @@ class Transition:
     commit: dict[str, Any]
 
 
-@dataclass
-class EvalCache:
-    """Findings per (policy, resource), valid while the fingerprint matches."""
-
-    entries: dict[tuple[str, ResourceKey], tuple[Any, tuple[Finding, ...]]] = field(default_factory=dict)
-
-    def prune(self, live: set[ResourceKey]) -> None:
-        self.entries = {k: v for k, v in self.entries.items() if k[1] in live}
+ByResource = dict[ResourceKey, tuple[Finding, ...]]
 
 
 def ref_of(res: Resource) -> ResourceRef:
@@ -72,7 +65,8 @@ class Engine:
         self.params = dict(params or {})
         self.mesh = mesh_fact(mesh or {})
         self.options, self.funcs = make_options()
-        self.cache = EvalCache()
+        self.local = [p for p in self.policies if not p.global_]
+        self.global_policies = [p for p in self.policies if p.global_]
 
     # -- facts -------------------------------------------------------------
     def _bind(self, t: Transition) -> None:
@@ -93,58 +87,74 @@ class Engine:
         self.funcs.lookup, self.funcs.lookup_old = finder(t.new), finder(t.old)
         self.funcs.objects, self.funcs.objects_old = lister(t.new), lister(t.old)
 
-    def evaluate(self, t: Transition) -> dict[tuple[str, ...], Finding]:
-        """Every finding of the new state, keyed by identity."""
+    def evaluate(self, t: Transition, base: dict[ResourceKey, tuple[Finding, ...]] | None = None,
+                 dirty: set[ResourceKey] | None = None) -> tuple[dict[tuple[str, ...], Finding], ByResource]:
+        """Every finding of the new state, keyed by identity, and the per-resource findings to carry on.
+
+        With `base` (the parent transition's per-resource findings) and `dirty` (the
+        objects whose facts may differ from that transition's: changed, re-resolved,
+        or either of those in the parent transition), only dirty objects are
+        evaluated; the rest keep their findings. Policies that read the whole state
+        or the commit are evaluated on every object every time.
+        """
         self._bind(t)
         validation: dict[ResourceKey, list[ValidationIssue]] = {}
         for issue in t.new_res.validation:
             validation.setdefault(issue.key, []).append(issue)
-        out: dict[tuple[str, ...], Finding] = {}
-        changed_parents = {k for k in t.operations}
+        changed = set(t.operations)
         deleted = {k for k, op in t.operations.items() if op == "delete"}
-        live: set[ResourceKey] = set()
-        for key, res in t.new.resources.items():
-            live.add(key)
+        resources = t.new.resources
+        if base is None or dirty is None:
+            by_resource: ByResource = {}
+            keys: Iterable[ResourceKey] = resources
+        else:
+            by_resource = {k: v for k, v in base.items() if k not in dirty and k in resources}
+            keys = [k for k in dirty if k in resources]
+        out: dict[tuple[str, ...], Finding] = {}
+        for key in keys:
+            res = resources[key]
             op = t.operations.get(key, "none")
             old = t.old.get(key) if op != "create" else None
-            self._evaluate_one(t, key, res, old, op, validation.get(key, []), changed_parents, deleted, out)
+            found = self._evaluate_one(t, key, res, old, op, validation.get(key, []), changed, deleted, self.local)
+            if found:
+                by_resource[key] = found
+            else:
+                by_resource.pop(key, None)
+        for found in by_resource.values():
+            for f in found:
+                out[f.key] = f
         for key, op in t.operations.items():
             if op == "delete":
                 old_res = t.old.get(key)
                 if old_res is not None:
-                    self._evaluate_one(t, key, old_res, old_res, "delete", [], changed_parents, deleted, out)
-        self.cache.prune(live)
-        return out
+                    for f in self._evaluate_one(t, key, old_res, old_res, "delete", [], changed, deleted,
+                                                self.policies):
+                        out[f.key] = f
+        if self.global_policies:
+            for key, res in resources.items():
+                op = t.operations.get(key, "none")
+                old = t.old.get(key) if op != "create" else None
+                for f in self._evaluate_one(t, key, res, old, op, validation.get(key, []), changed, deleted,
+                                            self.global_policies):
+                    out[f.key] = f
+        return out, by_resource
 
     def _evaluate_one(self, t: Transition, key: ResourceKey, res: Resource, old: Resource | None, op: str,
                       issues: list[ValidationIssue], changed: set[ResourceKey], deleted: set[ResourceKey],
-                      out: dict[tuple[str, ...], Finding]) -> None:
+                      policies: list[Policy]) -> tuple[Finding, ...]:
         route = is_route(key.group, key.kind)
         new_status: RouteStatus | None = t.new_res.routes.get(key) if route and op != "delete" else None
         old_status: RouteStatus | None = t.old_res.routes.get(key) if route else None
-        touched: frozenset[ResourceKey] | None = None
-        if route and new_status != old_status:
-            parents = [p.ref.parent_key for s in (new_status, old_status) if s for p in s.parents]
-            touched = frozenset(k for k in parents if k in changed)
-        fingerprint = (id(res.body), id(old.body) if old else None, op, new_status, old_status, tuple(issues), touched,
-                       t.new_res.backends.get(key))
         context: dict[str, Any] | None = None
         ignore, reason = suppressed_policies(res)
-        for policy in self.policies:
+        found: list[Finding] = []
+        for policy in policies:
             if not _matches(policy, key, op):
                 continue
-            cache_key = (policy.id, key)
-            cached = None if policy.global_ else self.cache.entries.get(cache_key)
-            if cached is not None and cached[0] == fingerprint:
-                findings = cached[1]
-            else:
-                if context is None:
-                    context = self._context(t, key, res, old, op, new_status, old_status, issues, changed, deleted)
-                findings = tuple(self._run(policy, context, res, op, ignore, reason))
-                if op != "delete":
-                    self.cache.entries[cache_key] = (fingerprint, findings)
-            for f in findings:
-                out[f.key] = f
+            if context is None:
+                context = self._context(t, key, res, old, op, new_status, old_status, issues, changed, deleted)
+            found.extend(self._run(policy, context, res, op, ignore, reason))
+        return tuple(found)
 
     def _context(self, t: Transition, key: ResourceKey, res: Resource, old: Resource | None, op: str,
                  new_status: RouteStatus | None, old_status: RouteStatus | None,

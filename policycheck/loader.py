@@ -9,12 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from policycheck.config import Config
 from policycheck.diagnostics import SKIPPED, Diagnostic
+from policycheck.gitops.kustomize import Kustomization, is_kustomization
+from policycheck.gitops.layout import Layout
 from policycheck.gitsource import Change, GitSource, blob_id
 from policycheck.manifests import parse_file
 from policycheck.state import FileEntry, State
+
+if TYPE_CHECKING:
+    from policycheck.cache import ParseCache
 
 LINK_MODE = "120000"
 
@@ -22,11 +28,22 @@ LINK_MODE = "120000"
 class Loader:
     """Parses manifests for states of one repository under one configuration."""
 
+    # Parsed files kept across runs (None: parse everything afresh).
+    cache: ParseCache | None = None
+
     def __init__(self, config: Config, read_blob: Callable[[str], bytes] | None = None) -> None:
         self.config = config
         self.read_blob = read_blob
         self._parsed: dict[tuple[str, str], FileEntry] = {}
         self.parsed_count = 0
+        self.layout = Layout(config)
+        # Files parsed as written (before placement), by (path, blob); a state's
+        # entries are placed copies that keep path and blob.
+        self._raw: dict[tuple[str, str], FileEntry] = {}
+        # Paths whose objects changed in the last `evolve` although their blob did
+        # not (a kustomization moved them to another namespace).
+        self.rederived: set[str] = set()
+        self._kusts: dict[tuple[str, str], Kustomization] = {}
 
     def entry(self, path: str, blob: str, mode: str = "100644", data: bytes | None = None) -> FileEntry:
         cached = self._parsed.get((path, blob))
@@ -36,34 +53,83 @@ class Loader:
             entry = FileEntry(path, blob, (), (Diagnostic(path, 1, SKIPPED, "info",
                                                           "symbolic link; not followed"),))
         else:
-            if data is None:
-                assert self.read_blob is not None
-                data = self.read_blob(blob)
-            entry = parse_file(path, data, blob, self._namespace_for, max_bytes=self.config.max_file_bytes)
-            self.parsed_count += 1
+            cache = self.cache
+            key = cache.key(path, blob, mode) if cache is not None and blob else None
+            hit = cache.get(key) if cache is not None and key is not None else None
+            if hit is not None and hit.path == path and hit.blob == blob:
+                entry = hit
+            else:
+                if data is None:
+                    assert self.read_blob is not None
+                    data = self.read_blob(blob)
+                entry = parse_file(path, data, blob, self._namespace_for, max_bytes=self.config.max_file_bytes)
+                self.parsed_count += 1
+                if cache is not None and key is not None:
+                    cache.put(key, entry)
         self._parsed[(path, blob)] = entry
         return entry
 
     def _namespace_for(self, path: str) -> str:
+        """The namespace a file's objects get when they name none, before placement.
+
+        Kustomize, Flux and Argo CD namespaces depend on other files, which can
+        change while this file's blob does not; they are applied afterwards by
+        `Layout` (gitops/), so a parsed file stays valid across commits.
+        """
         return self.config.default_namespace
+
+    def _parsed_entry(self, path: str, blob: str, mode: str = "100644", data: bytes | None = None) -> FileEntry:
+        entry = self.entry(path, blob, mode, data)
+        self._raw[(path, blob)] = entry
+        if is_kustomization(path) and mode != LINK_MODE:
+            read_blob = self.read_blob
+            self._kusts[(path, blob)] = self.layout.kustomization(
+                path, blob, (lambda: data) if data is not None else lambda: _read(read_blob, blob))
+        return entry
+
+    def _build(self, raw: dict[str, FileEntry]) -> State:
+        kusts = [k for k in (self._kusts.get((p, e.blob)) for p, e in sorted(raw.items())) if k is not None]
+        return self.layout.build(raw, kusts)
 
     def state(self, files: dict[str, tuple[str, str]]) -> State:
         """A state from a full listing path -> (mode, blob)."""
-        entries = [self.entry(p, blob, mode) for p, (mode, blob) in sorted(files.items()) if self.config.wants(p)]
-        return State.from_files(entries)
+        raw = {p: self._parsed_entry(p, blob, mode) for p, (mode, blob) in sorted(files.items())
+               if self.config.wants(p) and not mode.startswith("160")}
+        return self._build(raw)
+
+    def from_entries(self, entries: Iterable[FileEntry]) -> State:
+        """A state from entries this loader parsed (files on disk, no Git)."""
+        return self._build({e.path: e for e in entries})
 
     def evolve(self, parent: State, changes: Iterable[Change]) -> State:
-        removed, added = [], []
+        changes = list(changes)
+        removed: set[str] = set()
+        added: dict[str, FileEntry] = {}
         for ch in changes:
             if not self.config.wants(ch.path):
                 continue
-            if ch.blob is None:
-                removed.append(ch.path)
-            elif ch.mode.startswith("160"):
-                removed.append(ch.path)  # a submodule is never followed
+            if ch.blob is None or ch.mode.startswith("160"):  # a submodule is never followed
+                removed.add(ch.path)
+                added.pop(ch.path, None)
             else:
-                added.append(self.entry(ch.path, ch.blob, ch.mode))
-        return parent.evolve(removed, added)
+                added[ch.path] = self._parsed_entry(ch.path, ch.blob, ch.mode)
+                removed.discard(ch.path)
+        fast = self.layout.evolve(parent, removed, added, lambda p, b: self._kusts.get((p, b)))
+        if fast is not None:
+            state, self.rederived = fast
+            return state
+        raw = {p: self._raw.get((p, e.blob), e) for p, e in parent.files.items()}
+        for ch in changes:
+            if not self.config.wants(ch.path):
+                continue
+            if ch.blob is None or ch.mode.startswith("160"):  # a submodule is never followed
+                raw.pop(ch.path, None)
+            else:
+                raw[ch.path] = self._parsed_entry(ch.path, ch.blob, ch.mode)
+        state = self._build(raw)
+        self.rederived = {p for p, e in state.files.items()
+                          if p in parent.files and parent.files[p] is not e and parent.files[p].blob == e.blob}
+        return state
 
 
 def load_paths(paths: Iterable[str], config: Config) -> State:
@@ -91,8 +157,13 @@ def load_paths(paths: Iterable[str], config: Config) -> State:
                 entries.append(FileEntry(label, "", (), (Diagnostic(label, 1, SKIPPED, "warning",
                                                                     f"cannot be read: {exc.strerror}"),)))
                 continue
-            entries.append(loader.entry(label, blob_id(data), data=data))
-    return State.from_files(entries)
+            entries.append(loader._parsed_entry(label, blob_id(data), data=data))
+    return loader.from_entries(entries)
+
+
+def _read(read_blob: Callable[[str], bytes] | None, blob: str) -> bytes:
+    assert read_blob is not None
+    return read_blob(blob)
 
 
 def load_git(source: GitSource, loader: Loader, rev: str | None) -> State:

@@ -11,11 +11,11 @@ def render_report(report: Report, fmt: str, colour: bool = False, quiet: bool = 
     from policycheck.reporters import REPORTERS
     from policycheck.reporters import text as text_reporter
 
-    if quiet:
-        report = dataclasses.replace(report, commits=tuple(c for c in report.commits if c.result == FAIL))
     if fmt == "text":
-        if quiet and not report.commits:
-            return ""
+        if quiet:  # only the failing commits, and nothing at all when every commit passes
+            report = dataclasses.replace(report, commits=tuple(c for c in report.commits if c.result == FAIL))
+            if not report.commits:
+                return ""
         return text_reporter.render(report, colour=colour)
     return REPORTERS[fmt](report)
 

@@ -9,10 +9,10 @@ where the range starts.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from policycheck.diagnostics import DUPLICATE, POLICY_ERROR, Diagnostic
-from policycheck.engine import Engine, Transition, ref_of, suppressed_policies
+from policycheck.engine import ByResource, Engine, Transition, ref_of, suppressed_policies
 from policycheck.findings import FAIL, PASS, CommitResult, Finding, PolicyInfo, Report, Suppression
 from policycheck.gitsource import Change
 from policycheck.incremental import affected_routes, merge
@@ -44,6 +44,9 @@ class Evaluated:
     state: State
     resolution: Resolution
     findings: dict[tuple[str, ...], Finding]
+    by_resource: ByResource = field(default_factory=dict)
+    # Objects whose facts differ from the parent transition's (None: all of them).
+    touched: set[ResourceKey] | None = None
 
 
 class Runner:
@@ -70,7 +73,7 @@ class Runner:
         if rev in self._done:
             return self._done[rev]
         if rev is None:
-            ev = Evaluated(EMPTY, Resolution({}), {})
+            ev = Evaluated(EMPTY, Resolution({}), {}, {}, set())
             self._done[None] = ev
             return ev
         state = self.state_of(rev)
@@ -80,18 +83,19 @@ class Runner:
             return Evaluated(state, resolution, {})
         parent = self._evaluated(self.parent_of(rev), depth + 1)
         ops = _operations(parent.state, state, None)
-        findings = self._judge(Transition(state, parent.state, resolution, parent.resolution, ops,
-                                          {"id": rev}), state)
-        ev = Evaluated(state, resolution, findings)
+        findings, by_resource = self._judge(Transition(state, parent.state, resolution, parent.resolution, ops,
+                                                       {"id": rev}), state)
+        ev = Evaluated(state, resolution, findings, by_resource, set(ops) | _differing(parent.resolution, resolution))
         self._done[rev] = ev
         return ev
 
-    def _judge(self, t: Transition, state: State) -> dict[tuple[str, ...], Finding]:
-        findings = self.engine.evaluate(t)
+    def _judge(self, t: Transition, state: State, base: ByResource | None = None,
+               dirty: set[ResourceKey] | None = None) -> tuple[dict[tuple[str, ...], Finding], ByResource]:
+        findings, by_resource = self.engine.evaluate(t, base, dirty)
         for d in state.diagnostics():
             f = _diagnostic_finding(d)
             findings[f.key] = f
-        return findings
+        return findings, by_resource
 
     # -- the run -----------------------------------------------------------
     def run(self, targets: Iterable[Target], policies_info: tuple[PolicyInfo, ...]) -> Report:
@@ -112,8 +116,12 @@ class Runner:
                 fresh = resolve(state, self.profile, routes=affected, gateways=False)
                 resolution = merge(parent.resolution, fresh, state, affected)
             commit = {"id": target.id, "parent": target.parent, "subject": target.subject}
-            findings = self._judge(Transition(state, parent.state, resolution, parent.resolution, ops, commit), state)
-            ev = Evaluated(state, resolution, findings)
+            touched = None if affected is None else changed_keys | affected
+            dirty = None if touched is None or parent.touched is None else touched | parent.touched
+            findings, by_resource = self._judge(
+                Transition(state, parent.state, resolution, parent.resolution, ops, commit), state,
+                parent.by_resource, dirty)
+            ev = Evaluated(state, resolution, findings, by_resource, touched)
             self._done[target.id] = ev
             known = self._known_to_other_parents(target, state, resolution, findings, commit)
             results.append(self._result(target, parent, ev, ops, changed_files, known))
@@ -145,7 +153,7 @@ class Runner:
         for rev in target.parents[1:]:
             other = self._evaluated(rev)
             ops = _operations(other.state, state, None)
-            seen = self._judge(Transition(state, other.state, resolution, other.resolution, ops, commit), state)
+            seen, _ = self._judge(Transition(state, other.state, resolution, other.resolution, ops, commit), state)
             known.update(key for key in findings if key in other.findings or key not in seen)
         return frozenset(known)
 
@@ -175,6 +183,20 @@ class Runner:
             changes=_count(ops), added_suppressions=_added_suppressions(parent.state, ev.state, ops),
             all_findings=tuple(everything) if self.list_all else None,
         )
+
+
+def _differing(old: Resolution, new: Resolution) -> set[ResourceKey]:
+    """Routes whose predicted facts differ between two resolutions (compared by value)."""
+    out = {k for k, v in new.routes.items() if old.routes.get(k) != v}
+    out |= {k for k, v in new.backends.items() if old.backends.get(k) != v}
+    issues_old: dict[ResourceKey, list[object]] = {}
+    issues_new: dict[ResourceKey, list[object]] = {}
+    for v in old.validation:
+        issues_old.setdefault(v.key, []).append(v)
+    for v in new.validation:
+        issues_new.setdefault(v.key, []).append(v)
+    out |= {k for k in issues_old.keys() | issues_new.keys() if issues_old.get(k) != issues_new.get(k)}
+    return out
 
 
 def _with_new(f: Finding, new: bool) -> Finding:

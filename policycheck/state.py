@@ -1,14 +1,15 @@
 """The set of objects at one state of the repository, indexed for the resolver.
 
-A state is built from parsed files; the next commit's state is a copy with the
-changed files swapped, so the cost of a commit follows the size of its change.
+A state is built from parsed files; the next commit's state is derived from
+its parent's by swapping the files the diff names. The indexes are derived the
+same way (copied and patched, never rebuilt), so the cost of a commit follows
+the size of its change, not the size of the repository.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator
 
 from policycheck.diagnostics import DUPLICATE, Diagnostic
 from policycheck.model import Resource, ResourceKey
@@ -34,6 +35,30 @@ class FileEntry:
 
 
 @dataclass
+class _Index:
+    """Everything derived from the files; shared structure is copied, not rebuilt."""
+
+    # Every file defining a key, sorted by path: the first one wins.
+    defs: dict[ResourceKey, tuple[str, ...]]
+    by_key: dict[ResourceKey, Resource]
+    by_kind: dict[tuple[str, str], dict[ResourceKey, Resource]]
+    with_diagnostics: set[str]
+    multi: set[ResourceKey]  # keys defined in more than one file
+    file_dups: dict[str, tuple[Diagnostic, ...]]  # keys defined twice in one file
+
+
+def _file_dups(entry: FileEntry) -> tuple[Diagnostic, ...]:
+    seen: dict[ResourceKey, Resource] = {}
+    out = []
+    for res in entry.resources:
+        first = seen.setdefault(res.key, res)
+        if first is not res:
+            out.append(Diagnostic(res.file, res.line, DUPLICATE, "error",
+                                  f"{res.key} is already defined in {first.file}:{first.line}; this copy is ignored"))
+    return tuple(out)
+
+
+@dataclass
 class State:
     """All objects of one state, by key and by (group, kind).
 
@@ -44,9 +69,9 @@ class State:
 
     files: dict[str, FileEntry] = field(default_factory=dict)
     absence: AbsenceOracle = _absent
-    _by_key: dict[ResourceKey, Resource] | None = None
-    _by_kind: dict[tuple[str, str], list[Resource]] | None = None
-    _dups: list[Diagnostic] | None = None
+    _idx: _Index | None = None
+    _parent: tuple[State, frozenset[str]] | None = None  # (parent, paths that differ), until indexed
+    _kind_lists: dict[tuple[str, str], list[Resource]] = field(default_factory=dict)
 
     @classmethod
     def from_files(cls, entries: Iterable[FileEntry], absence: AbsenceOracle = _absent) -> State:
@@ -55,58 +80,139 @@ class State:
     def evolve(self, removed: Iterable[str], added: Iterable[FileEntry]) -> State:
         """A new state with some files removed or replaced; this one is untouched."""
         files = dict(self.files)
+        touched: set[str] = set()
         for path in removed:
-            files.pop(path, None)
+            if files.pop(path, None) is not None:
+                touched.add(path)
         for entry in added:
+            if files.get(entry.path) is not entry:
+                touched.add(entry.path)
             files[entry.path] = entry
-        return State(files=files, absence=self.absence)
+        return State(files=files, absence=self.absence, _parent=(self, frozenset(touched)))
 
-    def _index(self) -> None:
-        by_key: dict[ResourceKey, Resource] = {}
-        dups: list[Diagnostic] = []
+    # -- indexing ------------------------------------------------------------
+    def _index(self) -> _Index:
+        if self._idx is not None:
+            return self._idx
+        parent = self._parent
+        if parent is not None and parent[0]._idx is not None and len(parent[1]) * 4 < len(self.files) + 8:
+            self._idx = self._patched(parent[0]._idx, parent[0].files, parent[1])
+        else:
+            self._idx = self._full()
+        self._parent = None  # do not keep a chain of states alive
+        return self._idx
+
+    def _full(self) -> _Index:
+        defs: dict[ResourceKey, list[str]] = {}
+        with_diags: set[str] = set()
+        file_dups: dict[str, tuple[Diagnostic, ...]] = {}
         for path in sorted(self.files):
-            for res in self.files[path].resources:
-                first = by_key.get(res.key)
-                if first is None:
-                    by_key[res.key] = res
-                else:
-                    dups.append(
-                        Diagnostic(res.file, res.line, DUPLICATE, "error",
-                                   f"{res.key} is already defined in {first.file}:{first.line}; this copy is ignored")
-                    )
-        by_kind: dict[tuple[str, str], list[Resource]] = defaultdict(list)
-        for res in by_key.values():
-            by_kind[(res.key.group, res.key.kind)].append(res)
-        self._by_key, self._by_kind, self._dups = by_key, dict(by_kind), dups
+            entry = self.files[path]
+            if entry.diagnostics:
+                with_diags.add(path)
+            for res in entry.resources:
+                defs.setdefault(res.key, []).append(path)
+            if len(entry.resources) > 1:
+                dups = _file_dups(entry)
+                if dups:
+                    file_dups[path] = dups
+        frozen = {k: tuple(dict.fromkeys(v)) for k, v in defs.items()}
+        by_key = {k: self._winner(k, paths[0]) for k, paths in frozen.items()}
+        by_kind: dict[tuple[str, str], dict[ResourceKey, Resource]] = {}
+        for k, res in by_key.items():
+            by_kind.setdefault((k.group, k.kind), {})[k] = res
+        multi = {k for k, paths in frozen.items() if len(paths) > 1}
+        return _Index(frozen, by_key, by_kind, with_diags, multi, file_dups)
 
+    def _winner(self, key: ResourceKey, path: str) -> Resource:
+        return next(r for r in self.files[path].resources if r.key == key)
+
+    def _patched(self, base: _Index, old_files: dict[str, FileEntry], touched: frozenset[str]) -> _Index:
+        defs = dict(base.defs)
+        by_key = dict(base.by_key)
+        by_kind = dict(base.by_kind)
+        copied: set[tuple[str, str]] = set()
+        with_diags = set(base.with_diagnostics)
+        multi = set(base.multi)
+        file_dups = dict(base.file_dups)
+        keys: set[ResourceKey] = set()
+        for path in touched:
+            old = old_files.get(path)
+            if old is not None:
+                for res in old.resources:
+                    keys.add(res.key)
+                    paths = tuple(p for p in defs.get(res.key, ()) if p != path)
+                    if paths:
+                        defs[res.key] = paths
+                    else:
+                        defs.pop(res.key, None)
+            new = self.files.get(path)
+            with_diags.discard(path)
+            file_dups.pop(path, None)
+            if new is not None:
+                if new.diagnostics:
+                    with_diags.add(path)
+                dups = _file_dups(new) if len(new.resources) > 1 else ()
+                if dups:
+                    file_dups[path] = dups
+                for res in new.resources:
+                    keys.add(res.key)
+                    paths = defs.get(res.key, ())
+                    if path not in paths:
+                        defs[res.key] = tuple(sorted((*paths, path)))
+        for key in keys:
+            gk = (key.group, key.kind)
+            if gk not in copied:
+                by_kind[gk] = dict(by_kind.get(gk, {}))
+                copied.add(gk)
+            owners = defs.get(key, ())
+            if len(owners) > 1:
+                multi.add(key)
+            else:
+                multi.discard(key)
+            if owners:
+                res = self._winner(key, owners[0])
+                by_key[key] = res
+                by_kind[gk][key] = res
+            else:
+                by_key.pop(key, None)
+                by_kind[gk].pop(key, None)
+        return _Index(defs, by_key, by_kind, with_diags, multi, file_dups)
+
+    # -- queries -------------------------------------------------------------
     @property
     def resources(self) -> dict[ResourceKey, Resource]:
-        if self._by_key is None:
-            self._index()
-        assert self._by_key is not None
-        return self._by_key
+        return self._index().by_key
 
     def get(self, key: ResourceKey) -> Resource | None:
-        return self.resources.get(key)
+        return self._index().by_key.get(key)
 
     def of_kind(self, group: str, kind: str) -> list[Resource]:
-        if self._by_kind is None:
-            self._index()
-        assert self._by_kind is not None
-        return self._by_kind.get((group, kind), [])
+        found = self._kind_lists.get((group, kind))
+        if found is None:
+            found = list(self._index().by_kind.get((group, kind), {}).values())
+            self._kind_lists[(group, kind)] = found
+        return found
 
     def presence(self, key: ResourceKey) -> Presence:
-        if key in self.resources:
+        if key in self._index().by_key:
             return Presence("present")
         return self.absence(key)
 
     def diagnostics(self) -> Iterator[Diagnostic]:
-        for path in sorted(self.files):
+        """Loader diagnostics of every file, then duplicates; in path order."""
+        idx = self._index()
+        for path in sorted(idx.with_diagnostics):
             yield from self.files[path].diagnostics
-        if self._dups is None:
-            self._index()
-        assert self._dups is not None
-        yield from self._dups
+        for path in sorted(idx.file_dups):
+            yield from idx.file_dups[path]
+        for key in sorted(idx.multi, key=lambda k: (idx.defs[k], k)):
+            paths = idx.defs[key]
+            first = idx.by_key[key]
+            for path in paths[1:]:
+                dup = self._winner(key, path)
+                yield Diagnostic(dup.file, dup.line, DUPLICATE, "error",
+                                 f"{key} is already defined in {first.file}:{first.line}; this copy is ignored")
 
     def __iter__(self) -> Iterator[Resource]:
         return iter(self.resources.values())

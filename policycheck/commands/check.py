@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from policycheck.cache import ParseCache, cache_folder
 from policycheck.config import Config
 from policycheck.engine import Engine
-from policycheck.errors import UsageError
+from policycheck.errors import GitError, UsageError
 from policycheck.findings import PASS, STAGED, WORKTREE, CommitResult, Report
-from policycheck.gitsource import Change, GitSource, blob_id, check_revision
+from policycheck.gitbatch import diffs, read_blobs
+from policycheck.gitsource import Change, CommitInfo, GitSource, blob_id, check_revision
 from policycheck.loader import Loader
 from policycheck.runner import Runner, Target
 from policycheck.setup_run import load_config, load_policies, policy_infos
@@ -31,6 +34,7 @@ class CheckOptions:
     fail_on: str | None = None
     list_all: bool = False
     policy_source: str | None = None  # base | head
+    no_cache: bool = False  # neither read nor write the parse cache
 
 
 def plan(source: GitSource, opts: CheckOptions) -> tuple[list[Target], str | None]:
@@ -40,17 +44,24 @@ def plan(source: GitSource, opts: CheckOptions) -> tuple[list[Target], str | Non
         index = source.index()
         tree = source.tree(head)
         staged_changes = _diff_listings(tree, index)
-        return [Target(STAGED, head, None, tuple(staged_changes))], head
+        # Concluding a merge: the index also holds what the merged branch brought in.
+        merging = _merge_head(source) if head is not None else None
+        parents = (head, merging) if head is not None and merging is not None else ()
+        return [Target(STAGED, head, None, tuple(staged_changes), parents=parents)], head
     if opts.base is not None:
+        # A pull request: the commits of head not on the target branch, i.e.
+        # merge-base(base, head)..head, or (--net) that span judged as one change.
         head = source.resolve(opts.revision or "HEAD")
-        base = source.merge_base(source.resolve(opts.base), head)
+        base = source.merge_base(_base_commit(source, opts.base), head)
         if opts.net:
+            if base == head:
+                return [], base
             info = source.commit_info(head)
             return [Target(head, base, f"{base[:12]}..{head[:12]} (net) {info.subject}")], base
-        return [Target(c.sha, c.parent, c.subject) for c in source.range(base, head)], base
+        return _targets(source, source.range(base, head)), base
     if opts.history:
         head = source.resolve(opts.revision or "HEAD")
-        return [Target(c.sha, c.parent, c.subject) for c in source.range(None, head)], None
+        return _targets(source, source.range(None, head)), None
     if opts.revision is not None:
         rev = opts.revision
         if ".." in rev:
@@ -59,11 +70,11 @@ def plan(source: GitSource, opts: CheckOptions) -> tuple[list[Target], str | Non
                 raise UsageError(f"{rev!r}: use A..B (symmetric ranges are not supported)")
             a = source.resolve(left or "HEAD")
             b = source.resolve(right or "HEAD")
-            return [Target(c.sha, c.parent, c.subject) for c in source.range(a, b)], a
+            return _targets(source, source.range(a, b)), a
         check_revision(rev)
         sha = source.resolve(rev)
         info = source.commit_info(sha)
-        return [Target(sha, info.parent, info.subject)], info.parent
+        return _targets(source, [info]), info.parent
     head = source.head()
     tree = source.tree(head)
     changes: list[tuple[Change, bytes]] = []
@@ -77,13 +88,64 @@ def plan(source: GitSource, opts: CheckOptions) -> tuple[list[Target], str | Non
         if tree.get(path, ("", ""))[1] != sha:
             changes.append((Change(path, sha), data))
     deleted = [Change(p, None) for p in tree if p not in present]
-    target = Target(WORKTREE, head, None, tuple([c for c, _ in changes] + deleted))
+    merging = _merge_head(source) if head is not None else None
+    target = Target(WORKTREE, head, None, tuple([c for c, _ in changes] + deleted),
+                    parents=(head, merging) if head is not None and merging is not None else ())
     _WORKTREE_DATA.clear()
     _WORKTREE_DATA.update({c.blob: data for c, data in changes if c.blob})
     return [target], head
 
 
 _WORKTREE_DATA: dict[str, bytes] = {}
+
+_SHALLOW_HINT = "fetch more history: `git fetch --unshallow` (actions/checkout: `fetch-depth: 0`)"
+
+
+def _targets(source: GitSource, commits: list[CommitInfo]) -> list[Target]:
+    """One target per commit, each against its first parent; a merge keeps all its parents."""
+    _require_parents(source, commits)
+    return [Target(c.sha, c.parent, c.subject, parents=c.parents if len(c.parents) > 1 else ())
+            for c in commits]
+
+
+def _require_parents(source: GitSource, commits: list[CommitInfo]) -> None:
+    """Refuse to judge a commit whose parents a shallow clone lacks: Git shows it as a root,
+    and judging it against the empty tree would blame it for every manifest it holds."""
+    cut = source.shallow_commits().intersection(c.sha for c in commits)
+    if cut:
+        sha = next(c.sha for c in commits if c.sha in cut)
+        raise GitError(f"commit {sha[:12]} is at the edge of this shallow clone (its parent is missing), "
+                       f"so its change cannot be judged; {_SHALLOW_HINT}")
+
+
+def _merge_head(source: GitSource) -> str | None:
+    """The commit being merged while a merge is in progress, else None."""
+    try:
+        return source.resolve("MERGE_HEAD")
+    except GitError:
+        return None
+
+
+def _base_commit(source: GitSource, ref: str) -> str:
+    """Resolve --base, saying how to fetch it when the clone does not have it (the usual CI case)."""
+    try:
+        return source.resolve(ref)
+    except GitError:
+        pass
+    name = ref.removeprefix("refs/remotes/")
+    remote, _, branch = name.partition("/")
+    if re.fullmatch(r"[0-9a-fA-F]{7,40}", ref):
+        fetch = f"git fetch origin {ref}"
+    elif branch and not name.startswith("refs/"):
+        # The explicit refspec also works in a single-branch clone, which would leave
+        # `origin/<branch>` missing after a plain `git fetch origin <branch>`.
+        fetch = f"git fetch {remote} {branch}:refs/remotes/{remote}/{branch}"
+    else:
+        branch = ref.removeprefix("refs/heads/")
+        fetch = f"git fetch origin {branch}:refs/remotes/origin/{branch}` and `--base origin/{branch}"
+    hint = (f"; this clone is also shallow, so fetch the history down to the merge base as well: "
+            f"{_SHALLOW_HINT.removeprefix('fetch more history: ')}") if source.shallow_commits() else ""
+    raise GitError(f"base revision {ref!r} is not in this clone: fetch it first (e.g. `{fetch}`){hint}")
 
 
 def _diff_listings(old: dict[str, tuple[str, str]], new: dict[str, tuple[str, str]]) -> list[Change]:
@@ -119,11 +181,20 @@ def run_check(opts: CheckOptions, progress: Callable[[int, int, str], None] | No
         t = targets[0]
         return Report((CommitResult(t.id, t.parent, None, PASS, (), 0, {}),), infos, config.fail_on)
 
+    prefetched: dict[str, bytes] = {}
+
     def read(blob: str) -> bytes:
-        data = _WORKTREE_DATA.get(blob)
+        data = prefetched.pop(blob, None) or _WORKTREE_DATA.get(blob)
         return data if data is not None else source.read_blob(blob)
 
     loader = Loader(config, read)
+    cache = None if opts.no_cache else _open_cache(source, config)
+    loader.cache = cache
+    git_dir = str(source.repo.git_dir)
+    seen: set[tuple[str, str]] = set()  # (path, blob) this run's loader has parsed
+    # The diffs of every commit of a range, from one git process.
+    batched = diffs(git_dir, [(t.id, t.parent) for t in targets if t.changes is None and t.parent is not None]) \
+        if len(targets) > 1 else {}
     parents: dict[str, str | None] = {}
 
     def parent_of(rev: str) -> str | None:
@@ -132,16 +203,47 @@ def run_check(opts: CheckOptions, progress: Callable[[int, int, str], None] | No
         return parents[rev]
 
     def state_of(rev: str | None) -> State:
-        return loader.state(source.tree(rev))
+        files = source.tree(rev)
+        listing = sorted((p, m, b) for p, (m, b) in files.items()
+                         if config.wants(p) and not m.startswith("160") and (p, b) not in seen)
+        pack = cache.pack_key(listing) if cache is not None and len(listing) > 1 else None
+        packed = cache is not None and pack is not None and (cache.load_pack(pack) or cache.load_latest())
+        todo = [b for p, m, b in listing if m != "120000" and not (packed and cache and cache.has(cache.key(p, b, m)))]
+        if len(todo) > 1:
+            prefetched.update(read_blobs(git_dir, todo))
+        if cache is not None and pack is not None:
+            cache.per_entry = False  # a whole tree goes to disk as one pack, not file by file
+        try:
+            state = loader.state(files)
+        finally:
+            prefetched.clear()
+            if cache is not None:
+                cache.per_entry = True
+        seen.update((p, b) for p, _, b in listing)
+        if cache is not None and pack is not None and todo:
+            cache.put_pack(pack, [cache.key(p, b, m) for p, m, b in listing])
+        return state
 
     def evolve(parent_state: State, parent_rev: str | None, target: Target) -> tuple[State, set[str]]:
-        changes = target.changes if target.changes is not None else tuple(source.diff(parent_rev, target.id))
-        return loader.evolve(parent_state, changes), {c.path for c in changes if config.wants(c.path)}
+        changes = target.changes if target.changes is not None else tuple(
+            batched.pop(target.id) if target.id in batched else source.diff(parent_rev, target.id))
+        seen.update((c.path, c.blob) for c in changes if c.blob is not None)
+        state = loader.evolve(parent_state, changes)
+        return state, {c.path for c in changes if config.wants(c.path)} | loader.rederived
 
     engine = Engine(policies, config.severity, config.forbid_suppressing, config.params, config.mesh)
     runner = Runner(policies, config.profile, state_of=state_of, evolve=evolve, parent_of=parent_of,
                     engine=engine, fail_on=config.fail_on, list_all=opts.list_all, progress=progress)
-    return runner.run(targets, infos)
+    report = runner.run(targets, infos)
+    if cache is not None:
+        cache.prune()
+    return report
+
+
+def _open_cache(source: GitSource, config: Config) -> ParseCache | None:
+    """The parse cache of this repository (shared by its worktrees), or None when it has no place."""
+    folder = cache_folder(getattr(source.repo, "common_dir", None) or source.repo.git_dir)
+    return ParseCache(folder, config) if folder is not None else None
 
 
 def _replace(config: Config, **changes: object) -> Config:

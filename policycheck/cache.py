@@ -1,0 +1,255 @@
+"""On-disk cache of parsed files, so a pre-commit hook reuses the previous run's work.
+
+An entry is what `Loader.entry` made of one file: its objects, their text (line
+numbers are still computed lazily from it) and its diagnostics. It is keyed by
+everything that result depends on: the blob id (the content), the path and
+mode, the code that parses (a digest of the package's own sources, the
+interpreter and PyYAML) and the configuration, minus the fields known not to
+take part in parsing. A change to any of them is a different key, so an entry
+is never served for an input it was not made from.
+
+Entries live under the repository's Git directory (`policycheck-cache/`), or
+`$POLICYCHECK_CACHE_DIR`. Each is one file written to a temporary name and
+renamed into place, so concurrent runs see a whole entry or none; an entry
+repeats its key and a digest of its payload, so a corrupt, truncated or
+misplaced file is a miss, never an error. Payloads are pickles read by an
+unpickler that only builds this package's records and plain data (no other
+callable can be reached). The folder is kept under a size bound by removing the
+oldest entries after a run that wrote some.
+
+A tree's worth of entries can also be stored as one pack, keyed by the listing
+it was made from: the hook path reads one file instead of thousands.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import io
+import os
+import pickle
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from policycheck.config import Config
+from policycheck.state import FileEntry
+
+FORMAT = b"policycheck-cache 1\n"
+DEFAULT_MAX_BYTES = 512 * 1024 * 1024
+ENV_DIR = "POLICYCHECK_CACHE_DIR"
+LATEST = "latest-pack"
+# Configuration fields that never change what a file parses into.
+_UNRELATED_FIELDS = frozenset({
+    "include", "exclude", "policy_dirs", "builtin_policies", "disable", "enable", "severity", "profile",
+    "fail_on", "mesh", "external_parents", "forbid_suppressing", "params", "policy_source", "source",
+    "lines", "line_prefix",
+})
+_SAFE_MODULES = ("policycheck.",)
+_SAFE_GLOBALS = frozenset({("datetime", "datetime"), ("datetime", "date"), ("datetime", "timezone"),
+                           ("datetime", "timedelta"), ("builtins", "set"), ("builtins", "frozenset"),
+                           ("builtins", "bytearray"), ("builtins", "complex")})
+
+_code_digest: str | None = None
+
+
+def code_digest() -> str:
+    """A digest of what parsing runs: this package's sources, Python's version, PyYAML's version."""
+    global _code_digest
+    if _code_digest is None:
+        import yaml
+
+        h = hashlib.sha256()
+        h.update(f"{sys.version_info[:3]}|{yaml.__version__}|{getattr(yaml, '__with_libyaml__', False)}".encode())
+        root = Path(__file__).resolve().parent
+        for path in sorted(root.rglob("*.py")):
+            h.update(path.relative_to(root).as_posix().encode())
+            h.update(path.read_bytes())
+        _code_digest = h.hexdigest()
+    return _code_digest
+
+
+def config_digest(config: Config) -> str:
+    """The configuration fields that can change a parse (every field not known to be unrelated)."""
+    relevant = {f.name: getattr(config, f.name) for f in dataclasses.fields(config)
+                if f.name not in _UNRELATED_FIELDS}
+    return hashlib.sha256(repr(sorted(relevant.items())).encode()).hexdigest()
+
+
+class _Unpickler(pickle.Unpickler):
+    """Builds only this package's classes and plain data: a forged entry cannot call anything else."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) in _SAFE_GLOBALS or (module.startswith(_SAFE_MODULES) and "." not in name):
+            found = super().find_class(module, name)
+            if isinstance(found, type) or getattr(found, "__name__", "") == "_no_locator":
+                return found
+        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a cache entry")
+
+
+def _loads(data: bytes) -> Any:
+    return _Unpickler(io.BytesIO(data)).load()
+
+
+class ParseCache:
+    """Parsed files by (path, blob, mode) for one configuration; see the module docstring."""
+
+    def __init__(self, folder: Path, config: Config, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        self.folder = folder
+        self.max_bytes = max_bytes
+        self._salt = f"{code_digest()}|{config_digest(config)}"
+        self._mem: dict[str, FileEntry] = {}
+        self.hits = self.misses = self.writes = 0
+        self.usable = True
+        # Whether single entries are read and written as files (a whole tree goes in one pack instead).
+        self.per_entry = True
+
+    # -- keys ----------------------------------------------------------------
+    def key(self, path: str, blob: str, mode: str) -> str:
+        return hashlib.sha256(f"{self._salt}|{mode}|{blob}|{path}".encode()).hexdigest()
+
+    def pack_key(self, listing: Iterable[tuple[str, str, str]]) -> str:
+        h = hashlib.sha256(f"pack|{self._salt}".encode())
+        for path, mode, blob in listing:
+            h.update(f"\0{mode} {blob} {path}".encode())
+        return h.hexdigest()
+
+    def _file(self, key: str) -> Path:
+        return self.folder / key[:2] / key[2:]
+
+    # -- entries -------------------------------------------------------------
+    def has(self, key: str) -> bool:
+        """Whether an entry is in memory (from a pack or this run), without touching the disk."""
+        return key in self._mem
+
+    def get(self, key: str) -> FileEntry | None:
+        """The entry stored under key, or None (absent, corrupt, unreadable: all a miss)."""
+        found = self._mem.get(key)
+        if found is None and self.usable and self.per_entry:
+            value = self._read(key)
+            found = value if isinstance(value, FileEntry) else None
+        if found is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return found
+
+    def put(self, key: str, entry: FileEntry) -> None:
+        self._mem[key] = entry
+        if self.per_entry:
+            self._write(key, entry)
+
+    def load_pack(self, key: str) -> bool:
+        """Make a stored pack's entries available to `get`; False when there is none."""
+        value = self._read(key) if self.usable else None
+        if not isinstance(value, dict) or not all(isinstance(v, FileEntry) for v in value.values()):
+            return False
+        self._mem.update(value)
+        return True
+
+    def load_latest(self) -> bool:
+        """The pack written last (the previous run's tree): most of the next tree's files are in it."""
+        try:
+            key = (self.folder / LATEST).read_text(encoding="ascii").strip()
+        except (OSError, UnicodeDecodeError):
+            return False
+        return len(key) == 64 and self.load_pack(key)
+
+    def put_pack(self, key: str, keys: Iterable[str]) -> None:
+        """Store the entries under keys (all in memory) as one pack, and remember it as the latest."""
+        entries = {k: self._mem[k] for k in keys if k in self._mem}
+        if self._write(key, entries):
+            self._write_file(self.folder / LATEST, key.encode())
+
+    # -- files ---------------------------------------------------------------
+    def _read(self, key: str) -> Any:
+        try:
+            with open(self._file(key), "rb") as fh:
+                data = fh.read()
+        except OSError:
+            return None
+        head = len(FORMAT) + 64 + 1 + 64 + 1
+        if len(data) < head or not data.startswith(FORMAT):
+            return None
+        stored_key = data[len(FORMAT):len(FORMAT) + 64].decode("ascii", "replace")
+        digest = data[len(FORMAT) + 65:head - 1].decode("ascii", "replace")
+        payload = data[head:]
+        if stored_key != key or hashlib.sha256(payload).hexdigest() != digest:
+            return None
+        try:
+            return _loads(payload)
+        except Exception:
+            return None
+
+    def _write(self, key: str, value: Any) -> bool:
+        if not self.usable:
+            return False
+        try:
+            payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+            return False  # something not meant to be stored (an extension's object): parse it next time
+        data = b"%s%s\n%s\n%s" % (FORMAT, key.encode(), hashlib.sha256(payload).hexdigest().encode(), payload)
+        if not self._write_file(self._file(key), data):
+            return False
+        self.writes += 1
+        return True
+
+    def _write_file(self, target: Path, data: bytes) -> bool:
+        """Write to a temporary name and rename into place: readers see all of it or nothing."""
+        import tempfile
+
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(data)
+                os.replace(tmp, target)
+            except BaseException:
+                _unlink(tmp)
+                raise
+        except OSError:
+            self.usable = False  # read-only or full: run without the cache rather than fail
+            return False
+        return True
+
+    def prune(self) -> None:
+        """Remove the oldest entries while the folder is over its bound (only after writing)."""
+        if not self.writes:
+            return
+        files: list[tuple[float, int, str]] = []
+        total = 0
+        try:
+            for sub in os.scandir(self.folder):
+                if not sub.is_dir(follow_symlinks=False):
+                    continue
+                for f in os.scandir(sub.path):
+                    st = f.stat(follow_symlinks=False)
+                    files.append((st.st_mtime, st.st_size, f.path))
+                    total += st.st_size
+        except OSError:
+            return
+        if total <= self.max_bytes:
+            return
+        files.sort()
+        goal = self.max_bytes * 8 // 10
+        for _, size, path in files:
+            if total <= goal:
+                break
+            _unlink(path)
+            total -= size
+
+
+def _unlink(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)
+
+
+def cache_folder(git_dir: str | os.PathLike[str] | None) -> Path | None:
+    """`$POLICYCHECK_CACHE_DIR`, else `<git dir>/policycheck-cache`, else None (no cache)."""
+    explicit = os.environ.get(ENV_DIR)
+    if explicit:
+        return Path(explicit)
+    return Path(git_dir) / "policycheck-cache" if git_dir is not None else None

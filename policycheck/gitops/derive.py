@@ -1,0 +1,94 @@
+"""From a file as parsed to the objects it contributes once placed by its scopes.
+
+A parsed file (`FileEntry`, shared by every commit with that blob) holds its
+objects with the namespace they say, or the configured default. Placing it
+gives each object the namespace its scope imposes, applies the scope's
+variables, and adds the routes extractors lift out of it. The result depends
+only on the parsed entry and its placements, so it is cached on those: a
+commit that changes neither gets the very same entry (and object bodies)
+back, which keeps the change detection and the policy cache cheap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from policycheck.diagnostics import Diagnostic
+from policycheck.gitops.extractors import ExtractionError, Extractor, extract
+from policycheck.gitops.scopes import Placement
+from policycheck.gitops.substitute import has_variables, substitute
+from policycheck.model import Resource, ResourceKey, is_cluster_scoped
+from policycheck.state import FileEntry
+
+EXTRACTOR_ERROR = "extractor-error"
+UNPLACED = (Placement(""),)
+
+
+@dataclass
+class Deriver:
+    default_namespace: str
+    extractors: tuple[Extractor, ...] = ()
+    variables: tuple[tuple[str, str], ...] = ()  # `.policycheck.yaml` variables, for every file
+
+    def __post_init__(self) -> None:
+        self._cache: dict[tuple[str, str, int, tuple[Placement, ...]], FileEntry] = {}
+
+    def derive(self, raw: FileEntry, placements: tuple[Placement, ...] = UNPLACED) -> FileEntry:
+        if not raw.resources:
+            return raw
+        ck = (raw.path, raw.blob, id(raw), placements)
+        hit = self._cache.get(ck)
+        if hit is not None:
+            return hit
+        out: list[Resource] = []
+        seen: set[ResourceKey] = set()
+        problems: list[Diagnostic] = []
+        for placement in placements:
+            variables = dict(self.variables)
+            variables.update(placement.variables)
+            for res in raw.resources:
+                placed = self._place(res, placement, variables)
+                if placed.key not in seen:
+                    seen.add(placed.key)
+                    out.append(placed)
+                for ex in self.extractors:
+                    if not ex.applies(placed):
+                        continue
+                    try:
+                        lifted = extract(ex, placed)
+                    except ExtractionError as exc:
+                        problems.append(Diagnostic(res.file, res.line, EXTRACTOR_ERROR, "error", str(exc)))
+                        continue
+                    for item in lifted:
+                        if item.key not in seen:
+                            seen.add(item.key)
+                            out.append(item)
+        same = len(out) == len(raw.resources) and all(a is b for a, b in zip(out, raw.resources, strict=True))
+        if same and not problems:
+            entry = raw
+        else:
+            entry = FileEntry(raw.path, raw.blob, tuple(out), raw.diagnostics + tuple(problems))
+        if len(self._cache) > 100_000:
+            self._cache.clear()
+        self._cache[ck] = entry
+        return entry
+
+    def _place(self, res: Resource, placement: Placement, variables: dict[str, str]) -> Resource:
+        body = res.body
+        if variables and has_variables(body):
+            body = substitute(body, variables)
+        key = res.key
+        if not is_cluster_scoped(key.group, key.kind):
+            md = body.get("metadata")
+            written = md.get("namespace") if isinstance(md, dict) else None
+            written = written if isinstance(written, str) and written else None
+            ns = placement.override or written or placement.fallback or self.default_namespace
+            name = md.get("name") if isinstance(md, dict) else None
+            key = ResourceKey(key.group, key.kind, ns, name if isinstance(name, str) and name else key.name)
+        elif body is not res.body:
+            md = body.get("metadata")
+            name = md.get("name") if isinstance(md, dict) else None
+            key = replace(key, name=name if isinstance(name, str) and name else key.name)
+        if key == res.key and body is res.body:
+            return res
+        return replace(res, key=key, body=body)

@@ -1,0 +1,168 @@
+"""Turning the parsed files of one state into the objects a GitOps deployment creates.
+
+The loader hands over every parsed file of a state (by path) and the
+kustomization files among them; this module finds the scopes, places each
+file (namespace, variables), lifts embedded routes, and attaches the presence
+oracle. The plan of placements is recomputed only when something it depends
+on changes (the listing, a kustomization, a Flux Kustomization, an Argo CD
+Application or a ConfigMap), so an ordinary commit costs what it changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from policycheck.config import Config
+from policycheck.gitops.derive import UNPLACED, Deriver
+from policycheck.gitops.extractors import configured
+from policycheck.gitops.generators import Absence
+from policycheck.gitops.kustomize import Kustomization, Tree, is_kustomization, parse_kustomization
+from policycheck.gitops.scopes import (
+    ARGO,
+    FLUX_KUSTOMIZE,
+    Plan,
+    argo_roots,
+    declared_roots,
+    discovery_enabled,
+    flux_roots,
+    plan,
+)
+from policycheck.model import Resource, ResourceKey
+from policycheck.state import FileEntry, State
+
+_INPUT_KINDS = {(FLUX_KUSTOMIZE, "Kustomization"), (ARGO, "Application"), ("", "ConfigMap")}
+
+
+class Layout:
+    """Per-run memory of kustomizations, plans and the keys seen so far."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.discover = discovery_enabled(config.scopes)
+        self.deriver = Deriver(config.default_namespace, tuple(configured(config.extractors, config.source or
+                                                                          ".policycheck.yaml")),
+                               tuple(sorted((str(k), str(v)) for k, v in config.variables.items())))
+        self._kust: dict[tuple[str, str], Kustomization] = {}
+        self._plan_key: Any = None
+        self._plan: Plan = {}
+        self._kusts: tuple[Kustomization, ...] = ()
+        self._inputs: dict[int, bool] = {}
+        self.first_seen: dict[ResourceKey, int] = {}
+        self.generation = 0
+
+    def kustomization(self, path: str, blob: str, read: Callable[[], bytes]) -> Kustomization:
+        hit = self._kust.get((path, blob))
+        if hit is None:
+            hit = self._kust[(path, blob)] = parse_kustomization(path, read())
+        return hit
+
+    def _is_input(self, entry: FileEntry) -> bool:
+        hit = self._inputs.get(id(entry))
+        if hit is None:
+            hit = any((r.key.group, r.key.kind) in _INPUT_KINDS for r in entry.resources)
+            if len(self._inputs) > 200_000:
+                self._inputs.clear()
+            self._inputs[id(entry)] = hit
+        return hit
+
+    def _current_plan(self, raw: dict[str, FileEntry], kusts: list[Kustomization]) -> Plan:
+        inputs = tuple((p, e.blob) for p, e in sorted(raw.items()) if self._is_input(e))
+        return self._plan_for(raw, kusts, inputs)
+
+    def _plan_for(self, raw: dict[str, FileEntry], kusts: list[Kustomization],
+                  inputs: tuple[tuple[str, str], ...]) -> Plan:
+        key = (frozenset(raw), tuple((k.path, id(k)) for k in kusts), inputs)
+        if key == self._plan_key:
+            return self._plan
+        resources = [r for p, _ in inputs for r in raw[p].resources]
+        configmaps: dict[tuple[str, str], dict[str, str]] = {}
+        for r in resources:
+            data = r.body.get("data")
+            if r.key.kind == "ConfigMap" and isinstance(data, dict):
+                configmaps[(r.key.namespace, r.key.name)] = {str(k): str(v) for k, v in data.items()}
+        roots = declared_roots(self.config.scopes)
+        if self.discover:
+            roots += flux_roots(resources, configmaps) + argo_roots(resources)
+        tree = Tree.of(raw, kusts)
+        self._plan = plan(tree, roots, self.discover) if (roots or kusts) else {}
+        self._plan_key = key
+        self._kusts = tuple(kusts)
+        return self._plan
+
+    def build(self, raw: dict[str, FileEntry], kusts: list[Kustomization]) -> State:
+        """The state of these parsed files (path -> entry), placed and with its oracle."""
+        placements = self._current_plan(raw, kusts)
+        entries = [self.deriver.derive(e, placements.get(p, UNPLACED)) for p, e in sorted(raw.items())]
+        self.generation += 1
+        oracle = Absence(tuple(self.config.external_parents), self.first_seen, self.generation, self._kusts)
+        state = State.from_files(entries, absence=oracle)
+        oracle.bind(state)
+        for key in state.resources:
+            self.first_seen.setdefault(key, self.generation)
+        self._remember(raw, kusts, state)
+        return state
+
+    def _remember(self, raw: dict[str, FileEntry], kusts: list[Kustomization], state: State) -> None:
+        self._last = (state, raw, kusts, self._inputs_of(raw))
+
+    def _inputs_of(self, raw: dict[str, FileEntry]) -> dict[str, str]:
+        return {p: e.blob for p, e in raw.items() if self._is_input(e)}
+
+    def evolve(self, parent: State, removed: set[str], added: dict[str, FileEntry],
+               kust_of: Callable[[str, str], Kustomization | None]) -> tuple[State, set[str]] | None:
+        """The child of the last state built, from the files that changed; None when unknown.
+
+        When neither the listing nor any input of the plan (kustomizations, Flux
+        and Argo CD objects, ConfigMaps) changed, the placements are the parent's,
+        and only the changed files are placed again. Returns the state and the
+        paths whose objects changed although their blob did not.
+        """
+        last = getattr(self, "_last", None)
+        if last is None or last[0] is not parent:
+            return None
+        _, old_raw, old_kusts, old_inputs = last
+        raw = dict(old_raw)
+        for path in removed:
+            raw.pop(path, None)
+        raw.update(added)
+        listing_changed = any(p not in old_raw for p in added) or any(p in old_raw for p in removed)
+        inputs = dict(old_inputs)
+        for path in removed:
+            inputs.pop(path, None)
+        for path, entry in added.items():
+            inputs.pop(path, None)
+            if self._is_input(entry):
+                inputs[path] = entry.blob
+        kusts_changed = any(is_kustomization(p) for p in (*removed, *added))
+        plan_may_change = kusts_changed or inputs != old_inputs or (listing_changed and bool(self._plan))
+        if plan_may_change:
+            kusts = [k for k in (kust_of(p, e.blob) for p, e in sorted(raw.items())) if k is not None]
+            placements = self._plan_for(raw, kusts, tuple(sorted(inputs.items())))
+            entries = {p: self.deriver.derive(e, placements.get(p, UNPLACED)) for p, e in raw.items()}
+            swap = [e for p, e in entries.items() if parent.files.get(p) is not e]
+            gone = [p for p in parent.files if p not in entries]
+        else:
+            kusts = old_kusts
+            placements = self._plan
+            swap = [self.deriver.derive(e, placements.get(p, UNPLACED)) for p, e in added.items()]
+            gone = [p for p in removed if p not in added]
+        self.generation += 1
+        oracle = Absence(tuple(self.config.external_parents), self.first_seen, self.generation, self._kusts)
+        state = parent.evolve(gone, swap)
+        state.absence = oracle
+        oracle.bind(state)
+        for entry in swap:
+            for res in entry.resources:
+                self.first_seen.setdefault(res.key, self.generation)
+        rederived = {e.path for e in swap if e.path in parent.files and parent.files[e.path].blob == e.blob}
+        self._last = (state, raw, kusts, inputs)
+        return state, rederived
+
+
+def kustomization_paths(paths: list[str]) -> list[str]:
+    return [p for p in paths if is_kustomization(p)]
+
+
+def extracted(res: Resource) -> bool:
+    return res.origin.startswith("extracted:")
