@@ -7,6 +7,7 @@ names the file and the line of the offending node.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import json
 from dataclasses import dataclass, field
 from importlib import resources
@@ -16,6 +17,7 @@ import jsonschema
 import yaml
 
 from policycheck.errors import ConfigError
+from policycheck.model import PathPart
 from policycheck.yamlsource import LineMap, error_line, error_text, load_documents
 
 CONFIG_FILE = ".policycheck.yaml"
@@ -44,6 +46,16 @@ class Config:
     scopes: tuple[Any, ...] = ()
     extractors: tuple[Any, ...] = ()
     source: str = ""  # the file it came from, or "" for defaults
+    # Where each node of the file is, for errors found after validation (an
+    # unknown policy id under `disable:`).
+    lines: LineMap | None = field(default=None, repr=False, compare=False)
+    line_prefix: tuple[PathPart, ...] = field(default=(), repr=False, compare=False)
+
+    def line_of(self, *path: PathPart) -> int | None:
+        """The line of a node of the configuration file, or None for defaults."""
+        if self.lines is None:
+            return None
+        return self.lines(0, self.line_prefix + path)
 
     def wants(self, path: str) -> bool:
         """Whether a repository path is a manifest to read."""
@@ -56,20 +68,27 @@ class Config:
                        or path.startswith(g.rstrip("/") + "/") for g in self.exclude)
 
 
+@functools.cache
 def schema(name: str) -> dict[str, Any]:
-    text = resources.files("policycheck").joinpath("schemas", name).read_text(encoding="utf-8")
+    """A shipped JSON Schema (read once; treat as read-only)."""
+    text = resources.files("policycheck").joinpath("schemas").joinpath(name).read_text(encoding="utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded
 
 
-def validate(data: Any, schema_name: str, source: str, text: str, doc_index: int = 0) -> None:
-    """Validate against a shipped schema; the best error becomes `file:line: message`."""
+def validate(data: Any, schema_name: str, source: str, text: str | LineMap, doc_index: int = 0,
+             prefix: tuple[PathPart, ...] = ()) -> None:
+    """Validate against a shipped schema; the best error becomes `file:line: message`.
+
+    `prefix` is where `data` sits inside the document, for a mapping embedded in
+    a larger file (a test case's configuration).
+    """
     validator = jsonschema.Draft202012Validator(schema(schema_name))
     error = jsonschema.exceptions.best_match(validator.iter_errors(data))
     if error is None:
         return
-    path = tuple(error.absolute_path)
-    line = LineMap(text)(doc_index, path)
+    path = prefix + tuple(error.absolute_path)
+    line = (text if isinstance(text, LineMap) else LineMap(text))(doc_index, path)
     where = "/".join(str(p) for p in path) or "top level"
     raise ConfigError(f"{where}: {error.message}", source, line)
 
@@ -78,31 +97,46 @@ def parse_config(text: str, source: str = CONFIG_FILE) -> Config:
     docs, exc = load_documents(text)
     if exc is not None:
         raise ConfigError(f"YAML does not parse: {error_text(exc)}", source, error_line(exc))
+    if len(docs) > 1:
+        raise ConfigError("the configuration is one YAML document, not several", source, 1)
     data = docs[0] if docs else None
     if data is None:
         return Config(source=source)
     validate(data, "config.schema.json", source, text)
+    return config_from_data(data, source, LineMap(text))
+
+
+def config_from_data(data: dict[str, Any], source: str, lines: LineMap | None = None,
+                     prefix: tuple[PathPart, ...] = (), base: Config | None = None) -> Config:
+    """A validated mapping as a Config; keys it leaves out keep `base`'s values (or the defaults)."""
+    b = base or Config()
+
+    def get(key: str, default: Any) -> Any:
+        return data.get(key, default)
+
     return Config(
-        include=tuple(data.get("include", DEFAULT_INCLUDE)),
-        exclude=tuple(data.get("exclude", ())),
-        default_namespace=data.get("defaultNamespace", "default"),
-        policy_dirs=tuple(data.get("policyDirs", ())),
-        builtin_policies=data.get("builtinPolicies", True),
-        disable=tuple(data.get("disable", ())),
-        enable=tuple(data.get("enable", ())),
-        severity=dict(data.get("severity", {})),
-        profile=data.get("profile", "spec"),
-        fail_on=data.get("failOn", "new"),
-        max_file_bytes=data.get("maxFileBytes", 5 * 1024 * 1024),
-        mesh=dict(data.get("mesh", {})),
-        external_parents=tuple(data.get("externalParents", ())),
-        forbid_suppressing=tuple(data.get("forbidSuppressing", ())),
-        variables=dict(data.get("variables", {})),
-        params=dict(data.get("params", {})),
-        policy_source=data.get("policySource", "base"),
-        scopes=tuple(data.get("scopes", ())),
-        extractors=tuple(data.get("extractors", ())),
+        include=tuple(get("include", b.include)),
+        exclude=tuple(get("exclude", b.exclude)),
+        default_namespace=get("defaultNamespace", b.default_namespace),
+        policy_dirs=tuple(get("policyDirs", b.policy_dirs)),
+        builtin_policies=get("builtinPolicies", b.builtin_policies),
+        disable=tuple(get("disable", b.disable)),
+        enable=tuple(get("enable", b.enable)),
+        severity=dict(get("severity", b.severity)),
+        profile=get("profile", b.profile),
+        fail_on=get("failOn", b.fail_on),
+        max_file_bytes=get("maxFileBytes", b.max_file_bytes),
+        mesh=dict(get("mesh", b.mesh)),
+        external_parents=tuple(get("externalParents", b.external_parents)),
+        forbid_suppressing=tuple(get("forbidSuppressing", b.forbid_suppressing)),
+        variables=dict(get("variables", b.variables)),
+        params=dict(get("params", b.params)),
+        policy_source=get("policySource", b.policy_source),
+        scopes=tuple(get("scopes", b.scopes)),
+        extractors=tuple(get("extractors", b.extractors)),
         source=source,
+        lines=lines if lines is not None else b.lines,
+        line_prefix=prefix if lines is not None else b.line_prefix,
     )
 
 

@@ -18,6 +18,7 @@ from jmespath.exceptions import JMESPathError
 from policycheck.config import validate
 from policycheck.diagnostics import RESERVED
 from policycheck.errors import ConfigError
+from policycheck.functions import signatures
 from policycheck.yamlsource import LineMap, error_line, error_text, load_documents
 
 _TEMPLATE = re.compile(r"\{\{|\}\}|\{([^{}]+)\}")
@@ -74,23 +75,63 @@ class Policy:
     params: dict[str, Any] = field(default_factory=dict)
     # Reads the whole state through lookup functions: never served from cache.
     global_: bool = False
+    # The expressions as written, for `policycheck policies show`.
+    expressions: dict[str, str] = field(default_factory=dict)
 
 
-_GLOBAL_FUNCS = ("lookup(", "lookup_old(", "objects(", "objects_old(")
+_GLOBAL_FUNCS = ("lookup", "lookup_old", "objects", "objects_old")
+_EXPRESSION_KEYS = ("forEach", "when", "severityFrom", "location", "ref")
 
 
-def _compile(expr: str | None, source: str, text: str, key: str, doc_line: int) -> Any:
+def _compile(expr: str | None, source: str, lines: LineMap, key: str) -> Any:
+    """A compiled expression; a syntax error or an unknown function stops the run at the key's line."""
     if expr is None:
         return None
     try:
-        return jmespath.compile(expr)
+        compiled = jmespath.compile(expr)
     except JMESPathError as exc:
-        line = LineMap(text)(0, (key,))
         first = str(exc).splitlines()[0]
-        raise ConfigError(f"{key}: JMESPath does not compile: {first}", source, line) from None
+        raise ConfigError(f"{key}: JMESPath does not compile: {first}", source, lines(0, (key,))) from None
+    problem = _check_calls(compiled.parsed)
+    if problem:
+        raise ConfigError(f"{key}: {problem} in {expr.strip()!r}", source, lines(0, (key,)))
+    return compiled
 
 
-def _template(message: str, source: str, text: str) -> Template:
+def _check_calls(node: Any) -> str:
+    """The first call to an unknown function or with the wrong number of arguments, else ""."""
+    if not isinstance(node, dict):
+        return ""
+    children = node.get("children", [])
+    if node.get("type") in ("subexpression", "index_expression") and children and \
+            isinstance(children[0], dict) and children[0].get("type") == "not_expression":
+        # `!a.b` parses as `(!a).b`, which is always null: never what the author meant.
+        return "`!` binds tighter than `.` or `[`: write !(a.b), not !a.b,"
+    if node.get("type") == "function_expression":
+        name, args = node.get("value"), node.get("children", [])
+        known = signatures()
+        if name not in known:
+            return f"unknown function {name}() (see docs/policies.md for the functions policies may call)"
+        arity, variadic = known[name]
+        if (len(args) < arity) if variadic else (len(args) != arity):
+            return f"{name}() takes {'at least ' if variadic else ''}{arity} argument(s), got {len(args)}"
+    for child in node.get("children", []):
+        problem = _check_calls(child)
+        if problem:
+            return problem
+    return ""
+
+
+def _calls(node: Any) -> set[str]:
+    if not isinstance(node, dict):
+        return set()
+    out = {node["value"]} if node.get("type") == "function_expression" else set()
+    for child in node.get("children", []):
+        out |= _calls(child)
+    return out
+
+
+def _template(message: str, source: str, lines: LineMap) -> Template:
     parts: list[str | Any] = []
     pos = 0
     for m in _TEMPLATE.finditer(message):
@@ -100,7 +141,7 @@ def _template(message: str, source: str, text: str) -> Template:
         elif m.group(0) == "}}":
             parts.append("}")
         else:
-            parts.append(_compile(m.group(1).strip(), source, text, "message", 1))
+            parts.append(_compile(m.group(1).strip(), source, lines, "message"))
         pos = m.end()
     parts.append(message[pos:])
     return Template(tuple(p for p in parts if p != ""))
@@ -121,14 +162,21 @@ def parse_policy(text: str, source: str, expected_id: str | None = None) -> Poli
     if expected_id is not None and pid != expected_id:
         raise ConfigError(f"id: {pid!r} must equal the file name {expected_id!r}", source,
                           LineMap(text)(0, ("id",)))
+    lines = LineMap(text)
     match = data.get("match", {})
-    exprs = " ".join(str(data.get(k, "")) for k in ("forEach", "when", "message", "severityFrom", "location", "ref"))
+    message = _template(data["message"], source, lines)
+    compiled = {k: _compile(data.get(k), source, lines, k) for k in _EXPRESSION_KEYS}
+    calls: set[str] = set()
+    for expr in [*compiled.values(), *(p for p in message.parts if not isinstance(p, str))]:
+        if expr is not None:
+            calls |= _calls(expr.parsed)
     return Policy(
         id=pid,
         severity=data["severity"],
         description=data["description"].strip(),
-        message=_template(data["message"], source, text),
+        message=message,
         source=source,
+        line=lines(0, ("id",)),
         title=data.get("title", ""),
         rationale=data.get("rationale", "").strip(),
         help=data.get("help", "").strip(),
@@ -137,13 +185,16 @@ def parse_policy(text: str, source: str, expected_id: str | None = None) -> Poli
         groups=frozenset(match["groups"]) if "groups" in match else None,
         routes_only=bool(match.get("routes", False)),
         operations=frozenset(match.get("operations", ("create", "update", "none"))),
-        for_each=_compile(data.get("forEach"), source, text, "forEach", 1),
-        when=_compile(data.get("when"), source, text, "when", 1),
-        severity_from=_compile(data.get("severityFrom"), source, text, "severityFrom", 1),
-        location=_compile(data.get("location"), source, text, "location", 1),
-        ref=_compile(data.get("ref"), source, text, "ref", 1),
+        for_each=compiled["forEach"],
+        when=compiled["when"],
+        severity_from=compiled["severityFrom"],
+        location=compiled["location"],
+        ref=compiled["ref"],
         params=dict(data.get("params", {})),
-        global_=any(f in exprs for f in _GLOBAL_FUNCS),
+        # Reads the whole state, or the commit: never carried over from the parent state.
+        global_=bool(calls & set(_GLOBAL_FUNCS)) or any("commit" in str(data.get(k, ""))
+                                                          for k in ("message", *_EXPRESSION_KEYS)),
+        expressions={k: data[k].strip() for k in ("message", *_EXPRESSION_KEYS) if k in data},
     )
 
 
@@ -189,5 +240,6 @@ def check_unique(policies: list[Policy]) -> None:
     seen: dict[str, Policy] = {}
     for p in policies:
         if p.id in seen:
-            raise ConfigError(f"policy id {p.id!r} is defined twice (also in {seen[p.id].source})", p.source, 1)
+            raise ConfigError(f"id: policy {p.id!r} is defined twice (also in {seen[p.id].source})", p.source,
+                              p.line)
         seen[p.id] = p

@@ -49,26 +49,34 @@ def load_policies(config: Config, extra_dirs: tuple[str, ...] = (), source: GitS
                   rev: str | None = None, root: Path | None = None) -> list[Policy]:
     """Built-ins, then the configuration's policy folders (at `rev` when given), then --policies."""
     policies: list[Policy] = []
+    builtin_ids: set[str] = set()
     if config.builtin_policies:
         builtin = load_folder(builtin_dir(), "policies")
-        known = {p.id for p in builtin}
-        for pid in config.enable:
+        known = builtin_ids = {p.id for p in builtin}
+        for i, pid in enumerate(config.enable):
             if pid not in known:
-                raise ConfigError(f"enable: unknown built-in policy {pid!r}", config.source or CONFIG_FILE)
+                raise ConfigError(f"enable: unknown built-in policy {pid!r} (see `policycheck policies list`)",
+                                  config.source or CONFIG_FILE, config.line_of("enable", i))
         policies += [p for p in builtin if not p.opt_in or p.id in config.enable]
-    for folder in config.policy_dirs:
+    for i, folder in enumerate(config.policy_dirs):
         if source is not None and rev is not None:
             prefix = folder.strip("/") + "/"
             files = [(path, _decode(source.read_blob(blob), path))
                      for path, (_, blob) in sorted(source.tree(rev).items())
                      if path.startswith(prefix) and "/" not in path[len(prefix):] and path.endswith(".yaml")]
             if not files and not any(p.startswith(prefix) for p in source.tree(rev)):
-                raise ConfigError(f"policyDirs: no folder {folder!r} at {rev[:12]}", config.source)
+                raise ConfigError(f"policyDirs: no folder {folder!r} at {rev[:12]}", config.source,
+                                  config.line_of("policyDirs", i))
             policies += load_texts(files)
         else:
             path = (root or Path.cwd()) / folder
+            inside = (root or Path.cwd()).resolve()
+            if path.resolve() != inside and inside not in path.resolve().parents:  # never read outside the repo
+                raise ConfigError(f"policyDirs: {folder!r} is outside the repository", config.source or CONFIG_FILE,
+                                  config.line_of("policyDirs", i))
             if not path.is_dir():
-                raise ConfigError(f"policyDirs: no folder {folder!r}", config.source or CONFIG_FILE)
+                raise ConfigError(f"policyDirs: no folder {folder!r}", config.source or CONFIG_FILE,
+                                  config.line_of("policyDirs", i))
             policies += load_folder(path, folder.rstrip("/"))
     for folder in extra_dirs:
         path = Path(folder)
@@ -76,11 +84,19 @@ def load_policies(config: Config, extra_dirs: tuple[str, ...] = (), source: GitS
             raise ConfigError(f"--policies: no folder {folder!r}")
         policies += load_folder(path)
     check_unique(policies)
-    known_ids = {p.id for p in policies}
-    for pid in list(config.disable) + list(config.severity):
-        if pid not in known_ids:
-            raise ConfigError(f"unknown policy id {pid!r}", config.source or CONFIG_FILE)
+    check_ids(config, {p.id for p in policies} | builtin_ids)
     return [p for p in policies if p.id not in config.disable]
+
+
+def check_ids(config: Config, known_ids: set[str]) -> None:
+    """Every policy id the configuration names exists: a typo must not disable nothing silently."""
+    named: list[tuple[str, tuple[str | int, ...]]] = [(pid, ("disable", i)) for i, pid in enumerate(config.disable)]
+    named += [(pid, (section, pid)) for section in ("severity", "params") for pid in getattr(config, section)]
+    named += [(pid, ("forbidSuppressing", i)) for i, pid in enumerate(config.forbid_suppressing)]
+    for pid, path in named:
+        if pid not in known_ids:
+            raise ConfigError(f"{path[0]}: unknown policy id {pid!r} (see `policycheck policies list`)",
+                              config.source or CONFIG_FILE, config.line_of(*path))
 
 
 def policy_infos(policies: list[Policy]) -> tuple[PolicyInfo, ...]:

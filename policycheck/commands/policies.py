@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import yaml
+
 from policycheck.diagnostics import RESERVED
 from policycheck.errors import UsageError
 from policycheck.policy import Policy
@@ -32,7 +34,7 @@ def list_policies(config_file: str | None, policy_dirs: tuple[str, ...], fmt: st
                  for rid, text in sorted(RESERVED.items())]
         return json.dumps(rows, indent=2) + "\n"
     width = max([len(p.id) for p in policies] + [len(r) for r in RESERVED])
-    lines = [f"{p.id:<{width}}  {p.severity:<7}  {'(opt-in) ' if p.opt_in else ''}{p.description.splitlines()[0]}"
+    lines = [f"{p.id:<{width}}  {p.severity:<7}  {'(opt-in) ' if p.opt_in else ''}{p.title or _first(p.description)}"
              for p in policies]
     lines.append("")
     lines.append("Reserved ids (the loader's own diagnostics):")
@@ -40,16 +42,29 @@ def list_policies(config_file: str | None, policy_dirs: tuple[str, ...], fmt: st
     return "\n".join(lines) + "\n"
 
 
+def _first(text: str) -> str:
+    """The first sentence: a list row stays one line."""
+    head = text.split(". ")[0].splitlines()[0]
+    return head if head.endswith(".") else head + "."
+
+
 def show_policy(policy_id: str, config_file: str | None, policy_dirs: tuple[str, ...]) -> str:
     if policy_id in RESERVED:
         return f"{policy_id} (reserved: the loader's own diagnostic)\n\n{RESERVED[policy_id]}\n"
     for p in _policies(config_file, policy_dirs, everything=True):
         if p.id == policy_id:
-            parts = [f"{p.id}  [{p.severity}]{'  (opt-in)' if p.opt_in else ''}", f"source: {p.source}", "",
-                     p.description]
+            parts = [f"{p.id}  [{p.severity}]{'  (opt-in)' if p.opt_in else ''}"]
+            if p.title:
+                parts.append(p.title)
+            parts += [f"source: {p.source}", "", p.description]
             if p.rationale:
                 parts += ["", "Why:", p.rationale]
             if p.help:
                 parts += ["", "How to fix:", p.help]
+            if p.params:
+                parts += ["", "Parameters (override under params: {" + p.id + ": ...} in .policycheck.yaml):",
+                          yaml.safe_dump(p.params, sort_keys=True, default_flow_style=False).rstrip()]
+            if p.expressions:
+                parts += ["", "Expressions:"] + [f"  {k}: {' '.join(v.split())}" for k, v in p.expressions.items()]
             return "\n".join(parts) + "\n"
     raise UsageError(f"unknown policy id {policy_id!r} (see `policycheck policies list`)")
