@@ -67,7 +67,7 @@ class GitSource:
         self._git = self.repo.git
         self._exc = git.GitCommandError
         self.bare = self.repo.bare
-        self.root = Path(self.repo.working_tree_dir) if not self.bare else Path(self.repo.git_dir)
+        self.root = Path(str(self.repo.working_tree_dir)) if not self.bare else Path(self.repo.git_dir)
 
     # -- plumbing ---------------------------------------------------------
     def _run(self, *args: str, env: dict[str, str] | None = None) -> str:
@@ -110,9 +110,17 @@ class GitSource:
             raise GitError(f"no merge base between {a[:12]} and {b[:12]}"
                            " (in a shallow clone fetch the full history: `git fetch --unshallow`)") from None
 
+    def shallow_commits(self) -> frozenset[str]:
+        """Commits whose parents a shallow clone lacks (Git shows them as roots); empty in a full clone."""
+        try:
+            text = (Path(self.repo.common_dir) / "shallow").read_text(encoding="ascii")
+        except OSError:
+            return frozenset()
+        return frozenset(line.strip() for line in text.splitlines() if line.strip())
+
     def commit_info(self, sha: str) -> CommitInfo:
         out = self._run("log", "-1", "--format=%H%x00%P%x00%s", "--end-of-options", sha)
-        full, parents, subject = (out.rstrip("\n").split("\0") + ["", ""])[:3]
+        full, parents, subject = ([*out.rstrip("\n").split("\x00"), "", ""])[:3]
         plist = tuple(parents.split())
         return CommitInfo(full, plist[0] if plist else None, subject, plist)
 
@@ -126,7 +134,7 @@ class GitSource:
         for line in out.splitlines():
             if not line:
                 continue
-            full, parents, subject = (line.split("\0") + ["", ""])[:3]
+            full, parents, subject = ([*line.split("\x00"), "", ""])[:3]
             plist = tuple(parents.split())
             commits.append(CommitInfo(full, plist[0] if plist else None, subject, plist))
         return commits
@@ -171,7 +179,9 @@ class GitSource:
         return sorted({p for p in out.split("\0") if p})
 
     def read_worktree(self, path: str) -> bytes | None:
-        """A working-tree file's bytes; None for what must not be read (links, folders, escapes)."""
+        """A working-tree file's bytes; None for what must not be read (links, folders, escapes)
+        or is gone. A file that exists but cannot be read stops the run: taking it for deleted
+        would judge a change nobody made."""
         full = self.root / path
         try:
             if full.is_symlink() or not full.is_file():
@@ -180,8 +190,11 @@ class GitSource:
             if self.root.resolve() not in resolved.parents:
                 return None
             return full.read_bytes()
-        except OSError:
+        except FileNotFoundError:
             return None
+        except OSError as exc:
+            why = exc.strerror or exc
+            raise GitError(f"{path}: cannot be read ({why}); fix its permissions or exclude it") from None
 
 
 def _parse_ls(out: str, with_stage: bool) -> dict[str, tuple[str, str]]:

@@ -9,16 +9,20 @@ and a `manifest-parse-error` naming the line.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-from policycheck.diagnostics import PARSE_ERROR, SKIPPED, Diagnostic
+from policycheck.diagnostics import DUPLICATE_KEY, PARSE_ERROR, SKIPPED, Diagnostic
 from policycheck.model import Resource, ResourceKey, group_of, is_cluster_scoped
 from policycheck.state import FileEntry
-from policycheck.yamlsource import LineMap, error_line, error_text, load_documents
+from policycheck.yamlsource import LineMap, error_line, error_text, load_stream
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 _HELM_MARKER = re.compile(r"\{\{-?\s*[^}]*\}\}")
 _LFS_HEADER = b"version https://git-lfs.github.com/spec/v1"
+# YAML allows UTF-16 and UTF-32 when a byte order mark says so (UTF-32 first: its BOM starts like UTF-16's).
+_UNICODE_BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+                 (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
 
 # Rewrites a resource just parsed (namespace inference, variable substitution);
 # returns the namespace the object belongs to when metadata.namespace is absent.
@@ -42,6 +46,12 @@ def decode(path: str, data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[
     if data.startswith(_LFS_HEADER):
         return None, Diagnostic(path, 1, SKIPPED, "warning",
                                 "Git LFS pointer; the manifest itself is not in the repository, not checked")
+    for bom, codec in _UNICODE_BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(codec), None
+            except UnicodeDecodeError:
+                return None, Diagnostic(path, 1, PARSE_ERROR, "error", f"not {codec} text despite its BOM; not checked")
     if b"\0" in data[:8192]:
         return None, Diagnostic(path, 1, SKIPPED, "warning", "binary content in a YAML file; not checked")
     try:
@@ -67,11 +77,19 @@ def parse_file(
     if is_helm_template(path, text, chart_dirs):
         return FileEntry(path, blob, (), (Diagnostic(path, 1, SKIPPED, "info",
                                                      "Helm template; rendered objects are not checked"),))
-    docs, error = load_documents(text)
+    loaded = load_stream(text)
+    docs, error = loaded.documents, loaded.error
     diagnostics: list[Diagnostic] = []
     if error is not None:
         diagnostics.append(Diagnostic(path, error_line(error), PARSE_ERROR, "error",
                                       f"YAML does not parse: {error_text(error)}"))
+    if loaded.duplicates:
+        line, name = loaded.duplicates[0]
+        more = len(loaded.duplicates) - 1
+        also = f" (and {more} more: lines {', '.join(str(n) for n, _ in loaded.duplicates[1:6])})" if more else ""
+        diagnostics.append(Diagnostic(path, line, DUPLICATE_KEY, "warning",
+                                      f"key {name!r} repeats a key of the same mapping; the last value is read"
+                                      f"{also}"))
     locator = LineMap(text)
     default_ns = namespace_for(path) if namespace_for else "default"
     resources: list[Resource] = []
@@ -91,7 +109,7 @@ def _objects(doc: Any, path: str, index: int, blob: str, locator: LineMap, defau
     if kind.endswith("List") and isinstance(items, list):
         out: list[Resource] = []
         for i, item in enumerate(items):
-            out.extend(_objects(item, path, index, blob, locator, default_ns, base + ("items", i)))
+            out.extend(_objects(item, path, index, blob, locator, default_ns, (*base, "items", i)))
         return out
     metadata = doc.get("metadata")
     if not isinstance(metadata, dict):
