@@ -1,82 +1,201 @@
 """Which routes a change can affect, so that only those are resolved again.
 
-The answer is a superset: a route is re-resolved when it changed, or when any
-object it names (by namespace and name, whatever the kind) changed, or when a
-route sharing one of its parents changed (GAMMA precedence between route
-kinds). Changes to objects that can affect any route (Namespaces, grants,
-ListenerSets, generators) re-resolve everything.
+The answer is a superset of the routes whose predicted status can differ
+between two states. A route's status reads, and a change to any of these
+re-resolves it:
+- its own body;
+- every object it names by namespace and name (parents, backends, mirrors),
+  and their presence; the presence of a missing parent also says whether its
+  namespace holds other manifests of that kind, so a change that empties or
+  first fills a (kind, namespace) re-resolves routes naming that namespace;
+- for a Gateway parent or a ListenerSet of one, the listener states: they read
+  the Gateway, the ListenerSets naming it (Gateway listeners take precedence
+  over theirs, and they compete among themselves), the Namespaces of those
+  ListenerSets (allowedListeners), and the Secrets / ConfigMaps their
+  listeners name, with the ReferenceGrants of those namespaces and the objects
+  producing Secrets (a CA that no longer resolves un-accepts a listener);
+- the labels of its own Namespace (allowedRoutes selectors);
+- the ReferenceGrants of the namespaces it names (cross-namespace backends);
+- for a Service parent, every route on that Service (GAMMA precedence).
+Changes to what the presence oracle itself reads (generators) re-resolve everything.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
-from policycheck.model import Resource, ResourceKey, is_route
+from policycheck.model import CORE_GROUP, GATEWAY_GROUP, ROUTE_KINDS, Resource, ResourceKey, is_route
+from policycheck.resolver.backends import backend_refs
+from policycheck.resolver.certificates import PRODUCER_KINDS, certificate_names, produced_names
+from policycheck.resolver.fields import as_list, as_str
+from policycheck.resolver.gateways import LISTENER_SET_KINDS, listener_set_parent
 from policycheck.state import State
 from policycheck.status import Resolution
 
-# Kinds whose change may alter the status of routes that do not name them.
-GLOBAL_KINDS = frozenset({
-    "Namespace", "ReferenceGrant", "ListenerSet", "XListenerSet", "GatewayClass",
-    "HelmRelease", "Application", "ApplicationSet", "Kustomization",
-})
+# Kinds whose change may alter the status of routes that do not name them in any way
+# this module follows: generators change what the presence oracle answers.
+GLOBAL_KINDS = frozenset({"GatewayClass", "HelmRelease", "Application", "ApplicationSet", "Kustomization"})
 
-_names_cache: dict[int, frozenset[tuple[str, str]]] = {}
+_SECRET_SOURCES = frozenset({(CORE_GROUP, "Secret"), (CORE_GROUP, "ConfigMap")})
+_ROUTE_GROUP_KINDS = tuple((g, k) for g, kinds in ROUTE_KINDS.items() for k in sorted(kinds))
+_MEMO_LIMIT = 200_000
+
+Name = tuple[str, str]  # (namespace, name)
 
 
-def referenced_names(res: Resource) -> frozenset[tuple[str, str]]:
-    """(namespace, name) of everything a route's parentRefs and backendRefs name."""
-    cached = _names_cache.get(id(res.body))
-    if cached is not None:
-        return cached
+@dataclass(frozen=True)
+class RouteRefs:
+    """What one route body names: every (namespace, name), and the Services it names as parents."""
+
+    names: frozenset[Name]
+    namespaces: frozenset[str]
+    service_parents: frozenset[Name]
+
+
+# id(body) -> (body, key, refs); the body is held so that its id cannot be reused while cached.
+_refs_memo: dict[int, tuple[dict[str, Any], ResourceKey, RouteRefs]] = {}
+_certs_memo: dict[int, tuple[dict[str, Any], ResourceKey, frozenset[Name]]] = {}
+
+
+def route_refs(res: Resource) -> RouteRefs:
+    """(namespace, name) of everything a route's parentRefs and backendRefs name (memoized per body)."""
+    hit = _refs_memo.get(id(res.body))
+    if hit is not None and hit[0] is res.body and hit[1] == res.key:
+        return hit[2]
     ns = res.key.namespace
-    names: set[tuple[str, str]] = set()
-    spec = res.spec
-    refs: list[Any] = []
-    pr = spec.get("parentRefs")
-    if isinstance(pr, list):
-        refs.extend(pr)
-    rules = spec.get("rules")
-    if isinstance(rules, list):
-        for rule in rules:
-            if isinstance(rule, dict) and isinstance(rule.get("backendRefs"), list):
-                refs.extend(rule["backendRefs"])
-    for ref in refs:
-        if isinstance(ref, dict) and isinstance(ref.get("name"), str):
-            rns = ref.get("namespace")
-            names.add((rns if isinstance(rns, str) and rns else ns, ref["name"]))
-    frozen = frozenset(names)
-    if len(_names_cache) > 200_000:
-        _names_cache.clear()
-    _names_cache[id(res.body)] = frozen
-    return frozen
+    names: set[Name] = set()
+    services: set[Name] = set()
+    for raw in as_list(res.spec.get("parentRefs")):
+        if isinstance(raw, dict) and isinstance(raw.get("name"), str):
+            name = (as_str(raw.get("namespace")) or ns, raw["name"])
+            names.add(name)
+            if raw.get("kind") == "Service":
+                services.add(name)
+    for _, ref in backend_refs(res):
+        if isinstance(ref.get("name"), str):
+            names.add((as_str(ref.get("namespace")) or ns, ref["name"]))
+    refs = RouteRefs(frozenset(names), frozenset(n for n, _ in names), frozenset(services))
+    if len(_refs_memo) > _MEMO_LIMIT:
+        _refs_memo.clear()
+    _refs_memo[id(res.body)] = (res.body, res.key, refs)
+    return refs
+
+
+def _certificates(res: Resource) -> frozenset[Name]:
+    hit = _certs_memo.get(id(res.body))
+    if hit is not None and hit[0] is res.body and hit[1] == res.key:
+        return hit[2]
+    names = certificate_names(res)
+    if len(_certs_memo) > _MEMO_LIMIT:
+        _certs_memo.clear()
+    _certs_memo[id(res.body)] = (res.body, res.key, names)
+    return names
+
+
+def _listener_sets(state: State) -> Iterator[Resource]:
+    for group, kind in LISTENER_SET_KINDS:
+        yield from state.of_kind(group, kind)
+
+
+def _has_plain(state: State, key: ResourceKey) -> bool:
+    return any(r.origin == "manifest" and r.key.namespace == key.namespace for r in state.of_kind(key.group, key.kind))
+
+
+def _plain_flipped(old: State, new: State, key: ResourceKey) -> bool:
+    """Whether the namespace went from holding manifests of the key's kind to none, or back."""
+    o, n = old.get(key), new.get(key)
+    if o is not None and n is not None and o.origin == n.origin == "manifest":
+        return False
+    return _has_plain(old, key) != _has_plain(new, key)
+
+
+@dataclass
+class _Dirty:
+    """What a change touched, as the route scan reads it."""
+
+    names: set[Name]
+    namespaces: set[str]  # routes naming anything in these namespaces
+    own_namespaces: set[str]  # routes living in these namespaces
+    services: set[Name]  # routes with one of these Service parents
+    gateways: set[ResourceKey]  # Gateways whose own listener states may differ
+    listener_sets_of: set[ResourceKey]  # Gateways whose ListenerSets' listener states may differ
+    secrets: set[Name]
+    secret_namespaces: set[str]
+
+
+def _collect(old: State, new: State, changed: Iterable[ResourceKey], direct: set[ResourceKey]) -> _Dirty:
+    d = _Dirty(set(), set(), set(), set(), set(), set(), set(), set())
+    for k in changed:
+        gk = (k.group, k.kind)
+        d.names.add((k.namespace, k.name))
+        versions = [r for r in (old.get(k), new.get(k)) if r is not None]
+        if is_route(k.group, k.kind):
+            direct.add(k)
+            for res in versions:
+                d.services |= route_refs(res).service_parents
+        elif gk == (CORE_GROUP, "Namespace"):
+            d.own_namespaces.add(k.name)
+            for state in (old, new):
+                d.listener_sets_of.update(listener_set_parent(ls) for ls in _listener_sets(state)
+                                          if ls.key.namespace == k.name)
+        elif gk == (GATEWAY_GROUP, "ReferenceGrant"):
+            d.namespaces.add(k.namespace)
+            d.secret_namespaces.add(k.namespace)
+        elif gk in LISTENER_SET_KINDS:
+            d.listener_sets_of.update(listener_set_parent(res) for res in versions)
+        elif gk == (GATEWAY_GROUP, "Gateway"):
+            d.gateways.add(k)
+        if gk in _SECRET_SOURCES:
+            d.secrets.add((k.namespace, k.name))
+        if gk in PRODUCER_KINDS:
+            for res in versions:
+                d.secrets |= produced_names(res)
+        if _plain_flipped(old, new, k):
+            d.namespaces.add(k.namespace)
+    return d
+
+
+def _spread(old: State, new: State, d: _Dirty) -> None:
+    """Turn dirty Gateways and certificates into the parent names whose routes must be re-resolved."""
+    if d.secrets or d.secret_namespaces:
+        def touches(res: Resource) -> bool:
+            names = _certificates(res)
+            return bool(names) and (not d.secrets.isdisjoint(names)
+                                    or any(ns in d.secret_namespaces for ns, _ in names))
+        for state in (old, new):
+            d.gateways.update(gw.key for gw in state.of_kind(GATEWAY_GROUP, "Gateway") if touches(gw))
+            d.listener_sets_of.update(listener_set_parent(ls) for ls in _listener_sets(state) if touches(ls))
+    d.listener_sets_of |= d.gateways
+    for gw in d.gateways:
+        d.names.add((gw.namespace, gw.name))
+    if d.listener_sets_of:
+        for state in (old, new):
+            for ls in _listener_sets(state):
+                if listener_set_parent(ls) in d.listener_sets_of:
+                    d.names.add((ls.key.namespace, ls.key.name))
 
 
 def affected_routes(old: State, new: State, changed: set[ResourceKey]) -> set[ResourceKey] | None:
     """Routes of `new` to resolve again; None means all of them."""
     if any(k.kind in GLOBAL_KINDS for k in changed):
         return None
-    hot: set[tuple[str, str]] = {(k.namespace, k.name) for k in changed}
     direct: set[ResourceKey] = set()
-    for k in changed:
-        if is_route(k.group, k.kind):
-            direct.add(k)
-            for state in (old, new):
-                res = state.get(k)
-                if res is not None:
-                    hot |= referenced_names(res)
+    d = _collect(old, new, changed, direct)
+    _spread(old, new, d)
     out = {k for k in direct if k in new.resources}
-    for group_kind in _route_kinds(new):
+    for group_kind in _ROUTE_GROUP_KINDS:
         for res in new.of_kind(*group_kind):
-            if res.key not in out and not hot.isdisjoint(referenced_names(res)):
+            if res.key in out:
+                continue
+            refs = route_refs(res)
+            if (res.key.namespace in d.own_namespaces
+                    or not d.names.isdisjoint(refs.names)
+                    or not d.namespaces.isdisjoint(refs.namespaces)
+                    or not d.services.isdisjoint(refs.service_parents)):
                 out.add(res.key)
     return out
-
-
-def _route_kinds(state: State) -> list[tuple[str, str]]:
-    from policycheck.model import ROUTE_KINDS
-
-    return [(g, k) for g, kinds in ROUTE_KINDS.items() for k in sorted(kinds)]
 
 
 def merge(previous: Resolution, fresh: Resolution, new: State, resolved: set[ResourceKey]) -> Resolution:

@@ -32,6 +32,16 @@ class FileEntry:
     blob: str
     resources: tuple[Resource, ...]
     diagnostics: tuple[Diagnostic, ...] = ()
+    _first: dict[ResourceKey, Resource] | None = field(default=None, repr=False, compare=False)
+
+    def first(self, key: ResourceKey) -> Resource:
+        """The file's first object with this key (a file may define one twice)."""
+        if self._first is None:
+            first: dict[ResourceKey, Resource] = {}
+            for res in self.resources:
+                first.setdefault(res.key, res)
+            self._first = first
+        return self._first[key]
 
 
 @dataclass
@@ -125,7 +135,7 @@ class State:
         return _Index(frozen, by_key, by_kind, with_diags, multi, file_dups)
 
     def _winner(self, key: ResourceKey, path: str) -> Resource:
-        return next(r for r in self.files[path].resources if r.key == key)
+        return self.files[path].first(key)
 
     def _patched(self, base: _Index, old_files: dict[str, FileEntry], touched: frozenset[str]) -> _Index:
         defs = dict(base.defs)

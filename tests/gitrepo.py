@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import subprocess
@@ -59,10 +61,32 @@ class GitRepo:
                 self.git("add", rel)
 
 
-def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the real command line in a subprocess: (returncode, stdout, stderr)."""
-    return subprocess.run([sys.executable, "-m", "policycheck", *args], cwd=cwd, capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, timeout=300)
+def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
+            isolated: bool = False) -> subprocess.CompletedProcess[str]:
+    """Run the real command line: (returncode, stdout, stderr).
+
+    By default in this process, through the same `main()` the console script
+    calls (a subprocess per call would dominate the suite's time); with
+    `isolated=True`, or POLICYCHECK_TEST_SUBPROCESS=1, as `python -m policycheck`.
+    """
+    if isolated or os.environ.get("POLICYCHECK_TEST_SUBPROCESS") == "1":
+        return subprocess.run([sys.executable, "-m", "policycheck", *args], cwd=cwd, capture_output=True,
+                              text=True, env={**os.environ, **(env or {})}, timeout=300)
+    from policycheck.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    saved_env, saved_cwd = dict(os.environ), os.getcwd()
+    try:
+        os.environ.update(env or {})
+        if cwd is not None:
+            os.chdir(cwd)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(list(args))
+    finally:
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+    return subprocess.CompletedProcess(["policycheck", *args], code, out.getvalue(), err.getvalue())
 
 
 def check_json(repo: GitRepo, *args: str) -> tuple[int, dict[str, Any]]:

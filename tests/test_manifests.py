@@ -82,3 +82,12 @@ def test_duplicate_objects_are_reported_deterministically(repo: GitRepo) -> None
     assert code == 1
     (f,) = report["commits"][0]["findings"]
     assert f["policy"] == "duplicate-resource" and f["file"] == "b.yaml" and "a.yaml" in f["message"]
+
+
+def test_touching_a_broken_file_fails_even_when_the_error_is_old(repo: GitRepo) -> None:
+    repo.commit("broken", {"bad.yaml": service("a") + "---\nx: [\n"})
+    sha = repo.commit("add below the break", {"bad.yaml": service("a") + "---\nx: [\n---\n" + mesh_route("r", "a")})
+    code, report = check_json(repo, sha)
+    assert code == 1
+    (f,) = report["commits"][0]["findings"]
+    assert f["policy"] == "manifest-parse-error" and f["new"] is False

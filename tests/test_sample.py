@@ -24,7 +24,7 @@ def test_sample_history(tmp_path: Path) -> None:
     dest = tmp_path / "sample"
     subprocess.run([str(ROOT / "samples" / "make-repo.sh"), str(ROOT / "samples" / "linkerd-retarget"), str(dest)],
                    check=True, capture_output=True)
-    proc = run_cli("check", "--history", "--repo", str(dest), "--format", "json")
+    proc = run_cli("check", "--history", "--repo", str(dest), "--format", "json", isolated=True)
     assert proc.returncode == 1, proc.stderr
     report = json.loads(proc.stdout)
     got = [(c["subject"], c["result"], {f["policy"] for f in c["findings"] if f["new"]}) for c in report["commits"]]

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from policycheck.model import CORE_GROUP, Resource, ResourceKey
-from policycheck.resolver.fields import as_dict, as_str, metadata
+from policycheck.resolver.fields import as_dict, as_list, as_str, dicts, metadata
 from policycheck.resolver.grants import Grants
 from policycheck.resolver.refs import normalize_group
 from policycheck.state import State
@@ -48,21 +48,57 @@ class SecretProducers:
 
     def __init__(self, state: State) -> None:
         self.names: set[tuple[str, str]] = set()
-        for res in state.of_kind("cert-manager.io", "Certificate"):
-            name = as_str(res.spec.get("secretName"))
-            if name:
-                self.names.add((res.key.namespace, name))
-        for res in state.of_kind("bitnami.com", "SealedSecret"):
-            self.names.add((res.key.namespace, res.key.name))
-            tmpl = as_str(metadata(as_dict(res.spec.get("template"))).get("name"))
-            if tmpl:
-                self.names.add((res.key.namespace, tmpl))
-        for res in state.of_kind("external-secrets.io", "ExternalSecret"):
-            target = as_str(as_dict(res.spec.get("target")).get("name"))
-            self.names.add((res.key.namespace, target or res.key.name))
+        for gk in PRODUCER_KINDS:
+            for res in state.of_kind(*gk):
+                self.names.update(produced_names(res))
 
     def produces(self, key: ResourceKey) -> bool:
         return (key.group, key.kind) == SECRET and (key.namespace, key.name) in self.names
+
+
+PRODUCER_KINDS = (("cert-manager.io", "Certificate"), ("bitnami.com", "SealedSecret"),
+                  ("external-secrets.io", "ExternalSecret"))
+
+
+def produced_names(res: Resource) -> set[tuple[str, str]]:
+    """(namespace, name) of the Secrets one producer object makes (empty for any other kind)."""
+    ns, kind = res.key.namespace, (res.key.group, res.key.kind)
+    if kind == PRODUCER_KINDS[0]:
+        name = as_str(res.spec.get("secretName"))
+        return {(ns, name)} if name else set()
+    if kind == PRODUCER_KINDS[1]:
+        tmpl = as_str(metadata(as_dict(res.spec.get("template"))).get("name"))
+        return {(ns, res.key.name), (ns, tmpl)} if tmpl else {(ns, res.key.name)}
+    if kind == PRODUCER_KINDS[2]:
+        target = as_str(as_dict(res.spec.get("target")).get("name"))
+        return {(ns, target or res.key.name)}
+    return set()
+
+
+def certificate_names(res: Resource) -> frozenset[tuple[str, str]]:
+    """(namespace, name) of every Secret / ConfigMap a Gateway or ListenerSet names, whatever the kind.
+
+    Listener certificateRefs, frontend caCertificateRefs (default and per port) and the backend
+    clientCertificateRef; a superset, read to know which Gateways a changed Secret can touch.
+    """
+    spec = res.spec
+    raws: list[Any] = []
+    for lst in dicts(spec.get("listeners")):
+        raws.extend(as_list(as_dict(lst.get("tls")).get("certificateRefs")))
+    tls = as_dict(spec.get("tls"))
+    frontend = as_dict(tls.get("frontend"))
+    validations = [as_dict(as_dict(frontend.get("default")).get("validation"))]
+    validations += [as_dict(as_dict(p.get("tls")).get("validation")) for p in dicts(frontend.get("perPort"))]
+    for v in validations:
+        raws.extend(as_list(v.get("caCertificateRefs")))
+    raws.append(as_dict(tls.get("backend")).get("clientCertificateRef"))
+    out = set()
+    for raw in raws:
+        ref = as_dict(raw)
+        name = as_str(ref.get("name"))
+        if name:
+            out.add((as_str(ref.get("namespace")) or res.key.namespace, name))
+    return frozenset(out)
 
 
 def _pem(value: Any, encoded: bool) -> str | None:

@@ -1,11 +1,13 @@
-"""Indexes read once per resolution and shared by every module of the resolver."""
+"""Indexes read once per resolution and shared by every module of the resolver (reused while unchanged)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from policycheck.resolver.certificates import SecretProducers
+from policycheck.model import GATEWAY_GROUP
+from policycheck.resolver.certificates import PRODUCER_KINDS, SecretProducers
 from policycheck.resolver.grants import Grants
+from policycheck.resolver.memo import KindMemo
 from policycheck.resolver.namespaces import Namespaces
 from policycheck.state import State
 
@@ -19,7 +21,14 @@ class Lookups:
     producers: SecretProducers = field(init=False)
 
     def __post_init__(self) -> None:
-        # Frozen for callers; the indexes are built here, once.
+        # Frozen for callers; the indexes are built here, once, or taken from the previous
+        # resolution when the objects they read are the same.
+        grants = self.state.of_kind(GATEWAY_GROUP, "ReferenceGrant")
+        producers = [res for gk in PRODUCER_KINDS for res in self.state.of_kind(*gk)]
         object.__setattr__(self, "namespaces", Namespaces(self.state))
-        object.__setattr__(self, "grants", Grants(self.state))
-        object.__setattr__(self, "producers", SecretProducers(self.state))
+        object.__setattr__(self, "grants", _GRANTS.get(grants, lambda: Grants(self.state)))
+        object.__setattr__(self, "producers", _PRODUCERS.get(producers, lambda: SecretProducers(self.state)))
+
+
+_GRANTS: KindMemo[Grants] = KindMemo()
+_PRODUCERS: KindMemo[SecretProducers] = KindMemo()

@@ -24,6 +24,9 @@ class Namespaces:
     def __init__(self, state: State) -> None:
         self._state = state
         self._cache: dict[str, dict[str, str] | None] = {}
+        # (id(selector), namespace) -> (selector, answer): one listener's selector is asked once per
+        # namespace, not once per route; the selector is held so that its id is not reused.
+        self._selected: dict[tuple[int, str], tuple[Any, bool | None]] = {}
 
     def labels(self, namespace: str) -> dict[str, str] | None:
         """All labels of the namespace, or None when no manifest defines it."""
@@ -34,6 +37,15 @@ class Namespaces:
 
     def selects(self, selector: Any, namespace: str) -> bool | None:
         """Whether a LabelSelector selects the namespace; None when the repository cannot tell."""
+        memo = (id(selector), namespace)
+        hit = self._selected.get(memo)
+        if hit is not None and hit[0] is selector:
+            return hit[1]
+        answer = self._selects(selector, namespace)
+        self._selected[memo] = (selector, answer)
+        return answer
+
+    def _selects(self, selector: Any, namespace: str) -> bool | None:
         labels = self.labels(namespace)
         if labels is None:
             if not _only_name_label(selector):

@@ -2,7 +2,10 @@
 
 Indexes (namespaces, grants, secret producers, ListenerSets by Gateway, routes
 by parent, GAMMA precedence) are built at most once per call, lazily, so an
-incremental call that resolves a few routes stays linear in the state size.
+incremental call that resolves a few routes stays linear in the state size;
+grants, producers and parsed parentRefs are kept across calls while the
+objects they read are the same (memo.py), so such a call costs little more
+than the routes it resolves.
 
 Parents by kind:
 - Gateway / ListenerSet / XListenerSet: listener attachment (attachment.py);
@@ -35,6 +38,7 @@ from policycheck.resolver.gateways import (
 from policycheck.resolver.linkerd import attach_server, is_server_parent
 from policycheck.resolver.listeners import ListenerState
 from policycheck.resolver.lookups import Lookups
+from policycheck.resolver.memo import BodyMemo
 from policycheck.resolver.refs import SpecParentRef, parent_refs
 from policycheck.resolver.validation import validate_route
 from policycheck.state import State
@@ -53,6 +57,13 @@ from policycheck.status import (
     RouteStatus,
     ValidationIssue,
 )
+
+_PARENT_REFS: BodyMemo[tuple[SpecParentRef, ...]] = BodyMemo()
+
+
+def _parent_refs(route: Resource, profile: str) -> tuple[SpecParentRef, ...]:
+    """A route's usable parentRefs, parsed once per body across resolutions."""
+    return _PARENT_REFS.get(route, profile, lambda: tuple(parent_refs(route.key, route.spec, profile)))
 
 
 def _is_gateway(ref: ParentRef) -> bool:
@@ -80,7 +91,7 @@ class _Resolver:
         if self._by_parent is None:
             index: dict[ResourceKey, list[tuple[Resource, SpecParentRef]]] = defaultdict(list)
             for route in self.all_routes:
-                for spr in parent_refs(route.key, route.spec, self.lookups.profile):
+                for spr in _parent_refs(route, self.lookups.profile):
                     index[spr.ref.parent_key].append((route, spr))
             self._by_parent = dict(index)
         return self._by_parent
@@ -173,7 +184,7 @@ class _Resolver:
     def route_status(self, route: Resource) -> RouteStatus:
         parents: list[ParentStatus] = []
         refs_cond: Condition | None = None
-        for spr in parent_refs(route.key, route.spec, self.lookups.profile):
+        for spr in _parent_refs(route, self.lookups.profile):
             presence = self.state.presence(spr.ref.parent_key)
             att = self.attachment(route, spr)
             if att is None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import time
 from typing import Any
 
 import yaml
@@ -141,16 +140,16 @@ def _big_state(n_routes: int) -> State:
     return State.from_files([FileEntry("big.yaml", "", tuple(resources))])
 
 
-def test_fifty_thousand_objects_resolve_in_linear_time() -> None:
-    state = _big_state(33_000)  # 33,000 routes + 16,500 Services + Gateways
-    _ = state.resources
-    start = time.perf_counter()
+def test_many_objects_and_a_single_route() -> None:
+    """A large state resolves whole, and resolving one route of it gives that route's full status.
+
+    (Speed is measured by benchmarks/, not here.)
+    """
+    state = _big_state(3_300)
     res = resolve(state)
-    elapsed = time.perf_counter() - start
-    assert len(res.routes) == 33_000
+    assert len(res.routes) == 3_300
     http = res.gateways[ResourceKey(GATEWAY_GROUP, "Gateway", "infra", "gw1")].listeners[0]
-    assert http.attached_routes == 660
-    assert elapsed < 20, elapsed
-    start = time.perf_counter()
-    resolve(state, routes=[ResourceKey(GATEWAY_GROUP, "HTTPRoute", "ns0", "r1")], gateways=False)
-    assert time.perf_counter() - start < elapsed
+    assert http.attached_routes == 66
+    key = ResourceKey(GATEWAY_GROUP, "HTTPRoute", "ns0", "r1")
+    one = resolve(state, routes=[key], gateways=False)
+    assert one.routes == {key: res.routes[key]}
