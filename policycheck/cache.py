@@ -18,13 +18,17 @@ callable can be reached). The folder is kept under a size bound by removing the
 oldest entries after a run that wrote some.
 
 A tree's worth of entries can also be stored as one pack, keyed by the listing
-it was made from: the hook path reads one file instead of thousands.
+it was made from: the hook path reads one file instead of thousands. The same
+folder holds the snapshots of evaluated commits (`policycheck.snapshot`, in
+`snapshots/`) and the digests of documents already validated against their
+schema (`valid-documents`), both written the same way.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import gc
 import hashlib
 import io
 import os
@@ -56,7 +60,7 @@ _code_digest: str | None = None
 
 
 def code_digest() -> str:
-    """A digest of what parsing runs: this package's sources, Python's version, PyYAML's version."""
+    """A digest of what parsing runs: this package's sources and schemas, Python's and PyYAML's versions."""
     global _code_digest
     if _code_digest is None:
         import yaml
@@ -64,7 +68,7 @@ def code_digest() -> str:
         h = hashlib.sha256()
         h.update(f"{sys.version_info[:3]}|{yaml.__version__}|{getattr(yaml, '__with_libyaml__', False)}".encode())
         root = Path(__file__).resolve().parent
-        for path in sorted(root.rglob("*.py")):
+        for path in sorted([*root.rglob("*.py"), *(root / "schemas").glob("*.json")]):
             h.update(path.relative_to(root).as_posix().encode())
             h.update(path.read_bytes())
         _code_digest = h.hexdigest()
@@ -89,8 +93,65 @@ class _Unpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a cache entry")
 
 
-def _loads(data: bytes) -> Any:
-    return _Unpickler(io.BytesIO(data)).load()
+def safe_loads(data: bytes) -> Any:
+    """Unpickle with only this package's classes and plain data.
+
+    The collector is paused meanwhile, and what was loaded is then moved out of
+    its reach (`gc.freeze`): a payload is hundreds of thousands of containers
+    that live as long as the run, and passes over them, while they are being
+    built or afterwards, cost more than the loading itself.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        value = _Unpickler(io.BytesIO(data)).load()
+        gc.freeze()
+        return value
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def read_entry(path: Path, key: str) -> bytes | None:
+    """The payload stored at path under key; None when absent, unreadable, misplaced or corrupt."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError:
+        return None
+    head = len(FORMAT) + 64 + 1 + 64 + 1
+    if len(data) < head or not data.startswith(FORMAT):
+        return None
+    stored_key = data[len(FORMAT):len(FORMAT) + 64].decode("ascii", "replace")
+    digest = data[len(FORMAT) + 65:head - 1].decode("ascii", "replace")
+    payload = data[head:]
+    if stored_key != key or hashlib.sha256(payload).hexdigest() != digest:
+        return None
+    return payload
+
+
+def entry_bytes(key: str, payload: bytes) -> bytes:
+    """An entry as stored: the format line, its key, a digest of the payload, the payload."""
+    return b"%s%s\n%s\n%s" % (FORMAT, key.encode(), hashlib.sha256(payload).hexdigest().encode(), payload)
+
+
+def write_file(target: Path, data: bytes) -> bool:
+    """Write to a temporary name and rename into place: readers see all of it or nothing."""
+    import tempfile
+
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, target)
+        except BaseException:
+            _unlink(tmp)
+            raise
+    except OSError:
+        return False
+    return True
 
 
 class ParseCache:
@@ -157,29 +218,24 @@ class ParseCache:
             return False
         return len(key) == 64 and self.load_pack(key)
 
-    def put_pack(self, key: str, keys: Iterable[str]) -> None:
-        """Store the entries under keys (all in memory) as one pack, and remember it as the latest."""
+    def put_pack(self, key: str, keys: Iterable[str], latest: bool = True) -> None:
+        """Store the entries under keys (all in memory) as one pack, and (latest) remember it as the latest.
+
+        Only a whole tree's pack should be the latest: the next run's tree is mostly in it,
+        whereas a pack of the few files a parent adds to its child would leave it to parse
+        nearly everything again.
+        """
         entries = {k: self._mem[k] for k in keys if k in self._mem}
-        if self._write(key, entries):
+        if self._write(key, entries) and latest:
             self._write_file(self.folder / LATEST, key.encode())
 
     # -- files ---------------------------------------------------------------
     def _read(self, key: str) -> Any:
-        try:
-            with open(self._file(key), "rb") as fh:
-                data = fh.read()
-        except OSError:
-            return None
-        head = len(FORMAT) + 64 + 1 + 64 + 1
-        if len(data) < head or not data.startswith(FORMAT):
-            return None
-        stored_key = data[len(FORMAT):len(FORMAT) + 64].decode("ascii", "replace")
-        digest = data[len(FORMAT) + 65:head - 1].decode("ascii", "replace")
-        payload = data[head:]
-        if stored_key != key or hashlib.sha256(payload).hexdigest() != digest:
+        payload = read_entry(self._file(key), key)
+        if payload is None:
             return None
         try:
-            return _loads(payload)
+            return safe_loads(payload)
         except Exception:
             return None
 
@@ -190,27 +246,13 @@ class ParseCache:
             payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
             return False  # something not meant to be stored (an extension's object): parse it next time
-        data = b"%s%s\n%s\n%s" % (FORMAT, key.encode(), hashlib.sha256(payload).hexdigest().encode(), payload)
-        if not self._write_file(self._file(key), data):
+        if not self._write_file(self._file(key), entry_bytes(key, payload)):
             return False
         self.writes += 1
         return True
 
     def _write_file(self, target: Path, data: bytes) -> bool:
-        """Write to a temporary name and rename into place: readers see all of it or nothing."""
-        import tempfile
-
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(data)
-                os.replace(tmp, target)
-            except BaseException:
-                _unlink(tmp)
-                raise
-        except OSError:
+        if not write_file(target, data):
             self.usable = False  # read-only or full: run without the cache rather than fail
             return False
         return True
@@ -240,6 +282,51 @@ class ParseCache:
                 break
             _unlink(path)
             total -= size
+
+
+class ValidDocuments:
+    """Digests of (schema, document) pairs that passed validation in an earlier run.
+
+    Installed as `config.known_valid` for a run: a configuration, policy or
+    extractor that has not changed is not validated again, and jsonschema is
+    not imported. A document seen for the first time is validated as usual and
+    remembered only when the run got past loading (`save`), so an invalid one is
+    never recorded. The digest covers the package's code and schemas.
+    """
+
+    FILE = "valid-documents"
+    LIMIT = 1024
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / self.FILE
+        try:
+            lines = self.path.read_text(encoding="ascii").split()
+        except (OSError, UnicodeDecodeError):
+            lines = []
+        self._known = dict.fromkeys(line for line in lines if len(line) == 64)
+        self._new: list[str] = []
+
+    def __call__(self, schema_name: str, data: Any) -> bool:
+        import json
+
+        try:
+            text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=repr)
+        except (TypeError, ValueError, RecursionError):
+            return False  # not plain data (keys of mixed types): validate it every time
+        digest = hashlib.sha256(f"{code_digest()}|{schema_name}|{text}".encode()).hexdigest()
+        if digest in self._known:
+            return True
+        self._new.append(digest)
+        return False
+
+    def save(self) -> None:
+        """Remember the documents validated by this run (the most recent LIMIT are kept)."""
+        if not self._new:
+            return
+        keep = [d for d in self._known if d not in self._new] + list(dict.fromkeys(self._new))
+        if write_file(self.path, "".join(f"{d}\n" for d in keep[-self.LIMIT:]).encode("ascii")):
+            self._known = dict.fromkeys(keep[-self.LIMIT:])
+            self._new = []
 
 
 def _unlink(path: str) -> None:

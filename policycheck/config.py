@@ -9,11 +9,11 @@ from __future__ import annotations
 import fnmatch
 import functools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-import jsonschema
 import yaml
 
 from policycheck.errors import ConfigError
@@ -76,6 +76,12 @@ def schema(name: str) -> dict[str, Any]:
     return loaded
 
 
+# Set by a run that remembers documents found valid before (`cache.ValidDocuments`): given
+# (schema name, document), whether it passed that schema already. Those are not validated
+# again, so a warm run does not even import jsonschema.
+known_valid: Callable[[str, Any], bool] | None = None
+
+
 def validate(data: Any, schema_name: str, source: str, text: str | LineMap, doc_index: int = 0,
              prefix: tuple[PathPart, ...] = ()) -> None:
     """Validate against a shipped schema; the best error becomes `file:line: message`.
@@ -83,6 +89,10 @@ def validate(data: Any, schema_name: str, source: str, text: str | LineMap, doc_
     `prefix` is where `data` sits inside the document, for a mapping embedded in
     a larger file (a test case's configuration).
     """
+    if known_valid is not None and known_valid(schema_name, data):
+        return
+    import jsonschema
+
     validator = jsonschema.Draft202012Validator(schema(schema_name))
     error = jsonschema.exceptions.best_match(validator.iter_errors(data))
     if error is None:

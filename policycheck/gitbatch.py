@@ -1,4 +1,9 @@
-"""Bulk reads from Git, one process each: many blobs, or the diffs of many commits.
+"""Git through its command line: the repository, bulk reads, one process each.
+
+`CliRepo` is what `GitSource` needs of a repository (where it is, running git,
+reading objects through one persistent `git cat-file --batch`), without
+importing GitPython, which costs a pre-commit hook more than the check itself
+when the answer comes from a snapshot.
 
 Reading blob by blob through a persistent `git cat-file --batch` still waits
 one round trip per blob; a whole tree is read faster by writing every id at
@@ -10,9 +15,12 @@ processes.
 from __future__ import annotations
 
 import contextlib
+import os
 import subprocess
 import threading
-from collections.abc import Iterable
+import weakref
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import IO
 
 from policycheck.errors import GitError
@@ -80,3 +88,106 @@ def diffs(git_dir: str, pairs: Iterable[tuple[str, str]]) -> dict[str, list[Chan
             current = out.setdefault(token.strip(), [])
         i += 1
     return out
+
+
+class NotARepository(Exception):
+    """The folder is not inside a Git repository."""
+
+
+class GitCommandFailed(Exception):
+    """A git command exited with an error; `stderr` holds what it said."""
+
+    def __init__(self, args: Sequence[str], status: int, stderr: str) -> None:
+        super().__init__(f"{' '.join(args)} exited with {status}" + (f": {stderr}" if stderr else ""))
+        self.status = status
+        self.stderr = stderr
+
+
+def _environment(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Git's messages in plain English (they are parsed and quoted), whatever the user's locale."""
+    return {**os.environ, "LANGUAGE": "C", "LC_ALL": "C", **(extra or {})}
+
+
+def _decode(data: bytes) -> str:
+    return data.decode("utf-8", "surrogateescape")
+
+
+class _Runner:
+    """Runs git in the repository's top folder; `get_object_data` reads through one persistent process."""
+
+    def __init__(self, cwd: Path) -> None:
+        self.cwd = cwd
+        self._batch: subprocess.Popen[bytes] | None = None
+
+    def execute(self, args: Sequence[str], env: dict[str, str] | None = None,
+                strip_newline_in_stdout: bool = True) -> str:
+        proc = subprocess.run(list(args), cwd=self.cwd, env=_environment(env), capture_output=True)
+        if proc.returncode != 0:
+            raise GitCommandFailed(args, proc.returncode, _decode(proc.stderr).rstrip("\n"))
+        out = _decode(proc.stdout)
+        return out.rstrip("\n") if strip_newline_in_stdout else out
+
+    def rev_parse(self, *args: str) -> str:
+        return self.execute(["git", "rev-parse", *args])
+
+    def get_object_data(self, sha: str) -> tuple[str, str, int, bytes]:
+        """(id, type, size, content) of one object; ValueError when the repository does not have it."""
+        proc = self._batch
+        if proc is None or proc.poll() is not None:
+            proc = self._batch = subprocess.Popen(["git", "cat-file", "--batch"], cwd=self.cwd, env=_environment(),
+                                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                                  stderr=subprocess.DEVNULL)
+            weakref.finalize(self, _close, proc)
+        assert proc.stdin is not None and proc.stdout is not None
+        if "\n" in sha or not sha:
+            raise ValueError(f"not an object name: {sha!r}")
+        proc.stdin.write(sha.encode("utf-8", "surrogateescape") + b"\n")
+        proc.stdin.flush()
+        header = proc.stdout.readline()
+        fields = header.split()
+        if len(fields) != 3:
+            raise ValueError(f"SHA could not be resolved, git returned: {_decode(header).strip()!r}")
+        size = int(fields[2])
+        data = proc.stdout.read(size + 1)
+        if len(data) != size + 1:
+            raise OSError("git cat-file stopped while sending an object")
+        return _decode(fields[0]), _decode(fields[1]), size, data[:-1]
+
+
+def _close(proc: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+        if proc.stdin is not None:
+            proc.stdin.close()
+        proc.wait(timeout=5)
+
+
+class CliRepo:
+    """Where a repository is (found from any folder inside it), and a way to run git there."""
+
+    def __init__(self, start: Path) -> None:
+        found = _locate(start)
+        if found is None:
+            raise NotARepository(str(start))
+        self.bare, self.git_dir, self.common_dir, top = found
+        self.working_tree_dir = top
+        self.git = _Runner(Path(top) if top is not None else Path(self.git_dir))
+
+
+def _locate(start: Path) -> tuple[bool, str, str, str | None] | None:
+    """(bare, git dir, common dir, top folder or None) of the repository holding start."""
+    for args in (("--is-bare-repository", "--absolute-git-dir", "--git-common-dir", "--show-toplevel"),
+                 ("--is-bare-repository", "--absolute-git-dir", "--git-common-dir")):
+        try:
+            proc = subprocess.run(["git", "rev-parse", *args], cwd=start, env=_environment(), capture_output=True)
+        except OSError:  # not a folder, or no git
+            return None
+        lines = _decode(proc.stdout).splitlines()
+        if proc.returncode == 0 and len(lines) == len(args):
+            common = Path(lines[2])
+            common = common if common.is_absolute() else (start / common)
+            bare = lines[0] == "true"
+            top = lines[3] if len(lines) > 3 and not bare else None
+            if top is None and not bare:
+                continue  # inside the Git directory of a repository with a working tree: ask again
+            return bare, lines[1], os.path.normpath(common), top
+    return None

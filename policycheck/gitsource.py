@@ -1,7 +1,7 @@
 """Reading the repository: commits, trees, the index and the working tree.
 
-Every object is read through GitPython's persistent `git cat-file --batch`
-process, so a run starts a handful of git processes however many blobs it reads.
+Every object is read through one persistent `git cat-file --batch`
+process (`gitbatch.CliRepo`), so a run starts a handful of git processes however many blobs it reads.
 Revision arguments are validated before Git sees them: anything that could be
 taken for an option is refused.
 """
@@ -53,19 +53,18 @@ class GitSource:
     """One repository, opened once per run."""
 
     def __init__(self, path: str | None = None) -> None:
-        import git  # deferred: imports are paid only where Git is used
+        # The git command line, not GitPython: importing it costs a pre-commit hook more than its check.
+        from policycheck.gitbatch import CliRepo, GitCommandFailed, NotARepository
 
         start = Path(path or os.getcwd())
         if not start.exists():
             raise GitError(f"{start}: no such folder")
         try:
-            self.repo = git.Repo(start, search_parent_directories=True)
-        except git.InvalidGitRepositoryError:
+            self.repo = CliRepo(start)
+        except NotARepository:
             raise GitError(f"{start}: not a Git repository (use --repo DIR, or run inside one)") from None
-        except git.NoSuchPathError:
-            raise GitError(f"{start}: no such folder") from None
         self._git = self.repo.git
-        self._exc = git.GitCommandError
+        self._exc = GitCommandFailed
         self.bare = self.repo.bare
         self.root = Path(str(self.repo.working_tree_dir)) if not self.bare else Path(self.repo.git_dir)
 

@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING
 from policycheck.config import Config
 from policycheck.diagnostics import SKIPPED, Diagnostic
 from policycheck.gitops.kustomize import Kustomization, is_kustomization
-from policycheck.gitops.layout import Layout
+from policycheck.gitops.layout import Layout, Memory
 from policycheck.gitsource import Change, GitSource, blob_id
 from policycheck.manifests import parse_file
+from policycheck.model import ResourceKey
 from policycheck.state import FileEntry, State
 
 if TYPE_CHECKING:
@@ -100,6 +101,22 @@ class Loader:
     def from_entries(self, entries: Iterable[FileEntry]) -> State:
         """A state from entries this loader parsed (files on disk, no Git)."""
         return self._build({e.path: e for e in entries})
+
+    def memory_of(self, state: State) -> Memory | None:
+        """What deriving a child of `state` needs, while `state` is one of the last made."""
+        return self.layout.memory_of(state)
+
+    def prime(self, memory: Memory, first_seen: dict[ResourceKey, int], generation: int) -> None:
+        """Take `memory.state`, made by an earlier run, as made by this one: its children are then
+        derived from it exactly as that run would have derived them."""
+        kust_blobs: dict[str, str] = {}
+        for path, entry in memory.raw.items():
+            self._raw[(path, entry.blob)] = self._parsed[(path, entry.blob)] = entry
+        for k in memory.kusts:
+            blob = memory.raw[k.path].blob
+            kust_blobs[k.path] = blob
+            self._kusts[(k.path, blob)] = k
+        self.layout.prime(memory, first_seen, generation, kust_blobs)
 
     def evolve(self, parent: State, changes: Iterable[Change]) -> State:
         changes = list(changes)

@@ -7,8 +7,9 @@ moving a manifest is not a change.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 GATEWAY_GROUP = "gateway.networking.k8s.io"
 LINKERD_POLICY_GROUP = "policy.linkerd.io"

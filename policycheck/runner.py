@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from policycheck.diagnostics import DUPLICATE, POLICY_ERROR, Diagnostic
 from policycheck.engine import ByResource, Engine, Transition, ref_of, suppressed_policies
@@ -49,13 +50,27 @@ class Evaluated:
     touched: set[ResourceKey] | None = None
 
 
+class Snapshots(Protocol):
+    """Commits judged by earlier runs (see `policycheck.snapshot`)."""
+
+    def fresh(self) -> bool:
+        """Whether no state was built yet in this run."""
+
+    def load(self, rev: str) -> Evaluated | None:
+        """rev as a fresh run judged it, with the loader ready to derive its children; None on a miss."""
+
+    def store(self, rev: str, ev: Evaluated) -> None:
+        """Keep rev as this fresh run judged it."""
+
+
 class Runner:
     def __init__(self, policies: list[Policy], profile: str, *,
                  state_of: Callable[[str | None], State],
                  evolve: Callable[[State, str | None, Target], tuple[State, set[str]]],
                  parent_of: Callable[[str], str | None],
                  engine: Engine, fail_on: str = "new", list_all: bool = False,
-                 progress: Callable[[int, int, str], None] | None = None) -> None:
+                 progress: Callable[[int, int, str], None] | None = None,
+                 snapshots: Snapshots | None = None) -> None:
         self.policies = policies
         self.profile = profile
         self.state_of = state_of
@@ -65,6 +80,7 @@ class Runner:
         self.fail_on = fail_on
         self.list_all = list_all
         self.progress = progress
+        self.snapshots = snapshots
         self._done: dict[str | None, Evaluated] = {}
 
     # -- states ------------------------------------------------------------
@@ -76,6 +92,15 @@ class Runner:
             ev = Evaluated(EMPTY, Resolution({}), {}, {}, set())
             self._done[None] = ev
             return ev
+        # What a snapshot holds is a commit judged by a run that built nothing before it: the
+        # presence oracle remembers every state a run built, so only then is it this very result.
+        snapshots = self.snapshots if depth == 0 and self.snapshots is not None and self.snapshots.fresh() \
+            else None
+        if snapshots is not None:
+            loaded = snapshots.load(rev)
+            if loaded is not None:
+                self._done[rev] = loaded
+                return loaded
         state = self.state_of(rev)
         resolution = resolve(state, self.profile, gateways=False)
         if depth >= 1:
@@ -87,6 +112,8 @@ class Runner:
                                                        {"id": rev}), state)
         ev = Evaluated(state, resolution, findings, by_resource, set(ops) | _differing(parent.resolution, resolution))
         self._done[rev] = ev
+        if snapshots is not None:
+            snapshots.store(rev, ev)
         return ev
 
     def _judge(self, t: Transition, state: State, base: ByResource | None = None,
@@ -175,7 +202,10 @@ class Runner:
                 preexisting += 1
             if f.suppressed:
                 continue
-            if f.policy == POLICY_ERROR or (f.severity == "error" and (is_new or self.fail_on == "all")):
+            # A check that could not run fails, and so does a broken file the commit touched:
+            # what it added after the broken point was never checked.
+            unchecked = f.policy == POLICY_ERROR or (f.resource is None and f.severity == "error" and on_changed)
+            if unchecked or (f.severity == "error" and (is_new or self.fail_on == "all")):
                 failed = True
         return CommitResult(
             commit=target.id, parent=target.parent, subject=target.subject,

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from policycheck.cache import ParseCache, cache_folder
+from policycheck import config as config_module
+from policycheck.cache import ParseCache, ValidDocuments, cache_folder
 from policycheck.config import Config
 from policycheck.engine import Engine
 from policycheck.errors import GitError, UsageError
@@ -156,6 +157,17 @@ def _diff_listings(old: dict[str, tuple[str, str]], new: dict[str, tuple[str, st
 
 def run_check(opts: CheckOptions, progress: Callable[[int, int, str], None] | None = None) -> Report:
     source = GitSource(opts.repo)
+    folder = None if opts.no_cache else _cache_dir(source)
+    valid = ValidDocuments(folder) if folder is not None else None
+    config_module.known_valid = valid  # documents validated by an earlier run are not validated again
+    try:
+        return _run_check(source, opts, progress, valid)
+    finally:
+        config_module.known_valid = None
+
+
+def _run_check(source: GitSource, opts: CheckOptions, progress: Callable[[int, int, str], None] | None,
+               valid: ValidDocuments | None) -> Report:
     targets, base_rev = plan(source, opts)
     root = Path(source.root) if not source.bare else None
     range_mode = opts.base is not None or ".." in (opts.revision or "")
@@ -174,6 +186,8 @@ def run_check(opts: CheckOptions, progress: Callable[[int, int, str], None] | No
     policies = load_policies(config, opts.policy_dirs, source if use_base else None,
                              base_rev if use_base else None, root)
     infos = policy_infos(policies)
+    if valid is not None:
+        valid.save()
     if not targets:
         return Report((), infos, config.fail_on)
     wanted = [c for t in targets if t.changes is not None for c in t.changes if config.wants(c.path)]
@@ -188,6 +202,8 @@ def run_check(opts: CheckOptions, progress: Callable[[int, int, str], None] | No
         return data if data is not None else source.read_blob(blob)
 
     loader = Loader(config, read)
+    if valid is not None:
+        valid.save()  # the extractors the loader validated
     cache = None if opts.no_cache else _open_cache(source, config)
     loader.cache = cache
     git_dir = str(source.repo.git_dir)
@@ -203,6 +219,7 @@ def run_check(opts: CheckOptions, progress: Callable[[int, int, str], None] | No
         return parents[rev]
 
     def state_of(rev: str | None) -> State:
+        whole = not seen  # the first tree of the run is listed whole; later ones only add to it
         files = source.tree(rev)
         listing = sorted((p, m, b) for p, (m, b) in files.items()
                          if config.wants(p) and not m.startswith("160") and (p, b) not in seen)
@@ -221,7 +238,7 @@ def run_check(opts: CheckOptions, progress: Callable[[int, int, str], None] | No
                 cache.per_entry = True
         seen.update((p, b) for p, _, b in listing)
         if cache is not None and pack is not None and todo:
-            cache.put_pack(pack, [cache.key(p, b, m) for p, m, b in listing])
+            cache.put_pack(pack, [cache.key(p, b, m) for p, m, b in listing], latest=whole)
         return state
 
     def evolve(parent_state: State, parent_rev: str | None, target: Target) -> tuple[State, set[str]]:
@@ -232,17 +249,28 @@ def run_check(opts: CheckOptions, progress: Callable[[int, int, str], None] | No
         return state, {c.path for c in changes if config.wants(c.path)} | loader.rederived
 
     engine = Engine(policies, config.severity, config.forbid_suppressing, config.params, config.mesh)
+    snapshots = None
+    if cache is not None:
+        from policycheck.snapshot import SnapshotStore
+
+        snapshots = SnapshotStore(cache.folder, loader, read, config, policies, config.profile)
     runner = Runner(policies, config.profile, state_of=state_of, evolve=evolve, parent_of=parent_of,
-                    engine=engine, fail_on=config.fail_on, list_all=opts.list_all, progress=progress)
+                    engine=engine, fail_on=config.fail_on, list_all=opts.list_all, progress=progress,
+                    snapshots=snapshots)
     report = runner.run(targets, infos)
     if cache is not None:
         cache.prune()
     return report
 
 
+def _cache_dir(source: GitSource) -> Path | None:
+    """Where this repository's caches live (shared by its worktrees), or None when they have no place."""
+    return cache_folder(getattr(source.repo, "common_dir", None) or source.repo.git_dir)
+
+
 def _open_cache(source: GitSource, config: Config) -> ParseCache | None:
-    """The parse cache of this repository (shared by its worktrees), or None when it has no place."""
-    folder = cache_folder(getattr(source.repo, "common_dir", None) or source.repo.git_dir)
+    """The parse cache of this repository, or None when it has no place."""
+    folder = _cache_dir(source)
     return ParseCache(folder, config) if folder is not None else None
 
 

@@ -73,6 +73,10 @@ class Deriver:
         self._cache[ck] = entry
         return entry
 
+    def prime(self, raw: FileEntry, placements: tuple[Placement, ...], derived: FileEntry) -> None:
+        """Remember what `derive(raw, placements)` gave in an earlier run, so that it gives the same entry."""
+        self._cache[(raw.path, raw.blob, id(raw), placements)] = derived
+
     def _place(self, res: Resource, placement: Placement, variables: dict[str, str]) -> Resource:
         body = res.body
         if variables and has_variables(body):

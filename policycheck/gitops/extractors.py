@@ -25,7 +25,6 @@ from importlib import resources
 from typing import Any
 
 import jmespath
-import jsonschema
 from jmespath import functions
 from jmespath.exceptions import JMESPathError
 from jmespath.parser import ParsedResult
@@ -91,8 +90,13 @@ def parse_extractor(data: Any, source: str, text: str = "", doc_index: int = 0,
     def line(*path: PathPart) -> int:
         return lines(doc_index, base + path) if lines else 0  # 0: no line known
 
-    schema = _schema()
-    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(data))
+    from policycheck import config
+
+    error = None
+    if config.known_valid is None or not config.known_valid("extractor.schema.json", data):
+        import jsonschema
+
+        error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(_schema()).iter_errors(data))
     if error is not None:
         path = tuple(error.absolute_path)
         where = "/".join(str(p) for p in path) or "top level"
@@ -185,16 +189,26 @@ class ExtractionError(ValueError):
 
 def _field_locator(inner: Locator, base: tuple[PathPart, ...], fields: dict[str, tuple[PathPart, ...]]) -> Locator:
     """Maps `spec.<field>.rest` of the lifted route onto the item's own nodes."""
-    def locate(doc_index: int, path: tuple[PathPart, ...]) -> int:
+    return _FieldLocator(inner, base, fields)
+
+
+@dataclass(frozen=True, eq=False)
+class _FieldLocator:
+    """A lifted route's locator: a record, not a closure, so that a stored state can hold it."""
+
+    inner: Locator
+    base: tuple[PathPart, ...]
+    fields: dict[str, tuple[PathPart, ...]]
+
+    def __call__(self, doc_index: int, path: tuple[PathPart, ...]) -> int:
+        base = self.base
         if path[: len(base)] == base:
             rest = path[len(base):]
-            if len(rest) >= 2 and rest[0] == "spec" and isinstance(rest[1], str) and rest[1] in fields:
-                path = base + fields[rest[1]] + rest[2:]
+            if len(rest) >= 2 and rest[0] == "spec" and isinstance(rest[1], str) and rest[1] in self.fields:
+                path = base + self.fields[rest[1]] + rest[2:]
             else:
                 path = base
-        return inner(doc_index, path)
-
-    return locate
+        return self.inner(doc_index, path)
 
 
 def extract(ex: Extractor, res: Resource) -> list[Resource]:

@@ -11,6 +11,7 @@ Application or a ConfigMap), so an ordinary commit costs what it changed.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from policycheck.config import Config
@@ -32,6 +33,20 @@ from policycheck.model import Resource, ResourceKey
 from policycheck.state import FileEntry, State
 
 _INPUT_KINDS = {(FLUX_KUSTOMIZE, "Kustomization"), (ARGO, "Application"), ("", "ConfigMap")}
+# States whose making is remembered: a run builds a commit, then its parent, then
+# derives the next state from the commit, so the last one alone is not enough.
+_RECENT = 4
+
+
+@dataclass(frozen=True)
+class Memory:
+    """What deriving a child of `state` from the files that changed needs to know of it."""
+
+    state: State
+    raw: dict[str, FileEntry]  # the files as parsed (before placement), by path
+    kusts: tuple[Kustomization, ...]  # its kustomizations, in path order; the plan was made from them
+    inputs: dict[str, str]  # path -> blob of every file the plan reads
+    plan: Plan
 
 
 class Layout:
@@ -50,6 +65,8 @@ class Layout:
         self._inputs: dict[int, bool] = {}
         self.first_seen: dict[ResourceKey, int] = {}
         self.generation = 0
+        self._recent: list[Memory] = []
+        self._unprimed: Memory | None = None
 
     def kustomization(self, path: str, blob: str, read: Callable[[], bytes]) -> Kustomization:
         hit = self._kust.get((path, blob))
@@ -93,6 +110,7 @@ class Layout:
     def build(self, raw: dict[str, FileEntry], kusts: list[Kustomization]) -> State:
         """The state of these parsed files (path -> entry), placed and with its oracle."""
         placements = self._current_plan(raw, kusts)
+        self._prime_deriver()
         entries = [self.deriver.derive(e, placements.get(p, UNPLACED)) for p, e in sorted(raw.items())]
         self.generation += 1
         oracle = Absence(tuple(self.config.external_parents), self.first_seen, self.generation, self._kusts)
@@ -104,24 +122,56 @@ class Layout:
         return state
 
     def _remember(self, raw: dict[str, FileEntry], kusts: list[Kustomization], state: State) -> None:
-        self._last = (state, raw, kusts, self._inputs_of(raw))
+        self._keep(Memory(state, raw, tuple(kusts), self._inputs_of(raw), self._plan))
+
+    def _keep(self, memory: Memory) -> None:
+        self._recent = [memory, *self._recent[:_RECENT - 1]]
+
+    def memory_of(self, state: State) -> Memory | None:
+        """How `state` was made, while it is among the last states built or derived."""
+        return next((m for m in self._recent if m.state is state), None)
+
+    def prime(self, memory: Memory, first_seen: dict[ResourceKey, int], generation: int,
+              kust_blobs: dict[str, str]) -> None:
+        """Continue from a state made by an earlier run (a snapshot), as if this run had just built it.
+
+        `first_seen` and `generation` are those of the run that made it, so the presence
+        oracle of every state derived from here answers as in that run.
+        """
+        self.first_seen = first_seen
+        self.generation = generation
+        for k in memory.kusts:
+            self._kust[(k.path, kust_blobs[k.path])] = k
+        inputs = tuple(sorted(memory.inputs.items()))
+        self._plan_key = (frozenset(memory.raw), tuple((k.path, id(k)) for k in memory.kusts), inputs)
+        self._plan, self._kusts = memory.plan, memory.kusts
+        self._unprimed = memory  # the deriver learns its entries only if every file is placed again
+        self._keep(memory)
+
+    def _prime_deriver(self) -> None:
+        """Make `derive` give the primed state's own entries back (its files are then no change)."""
+        memory, self._unprimed = self._unprimed, None
+        if memory is not None:
+            for path, entry in memory.raw.items():
+                if entry.resources:
+                    self.deriver.prime(entry, memory.plan.get(path, UNPLACED), memory.state.files[path])
 
     def _inputs_of(self, raw: dict[str, FileEntry]) -> dict[str, str]:
         return {p: e.blob for p, e in raw.items() if self._is_input(e)}
 
     def evolve(self, parent: State, removed: set[str], added: dict[str, FileEntry],
                kust_of: Callable[[str, str], Kustomization | None]) -> tuple[State, set[str]] | None:
-        """The child of the last state built, from the files that changed; None when unknown.
+        """The child of a state built or derived lately, from the files that changed; None when unknown.
 
         When neither the listing nor any input of the plan (kustomizations, Flux
         and Argo CD objects, ConfigMaps) changed, the placements are the parent's,
         and only the changed files are placed again. Returns the state and the
         paths whose objects changed although their blob did not.
         """
-        last = getattr(self, "_last", None)
-        if last is None or last[0] is not parent:
+        last = self.memory_of(parent)
+        if last is None:
             return None
-        _, old_raw, old_kusts, old_inputs = last
+        old_raw, old_kusts, old_inputs = last.raw, list(last.kusts), last.inputs
         raw = dict(old_raw)
         for path in removed:
             raw.pop(path, None)
@@ -135,20 +185,24 @@ class Layout:
             if self._is_input(entry):
                 inputs[path] = entry.blob
         kusts_changed = any(is_kustomization(p) for p in (*removed, *added))
-        plan_may_change = kusts_changed or inputs != old_inputs or (listing_changed and bool(self._plan))
+        plan_may_change = kusts_changed or inputs != old_inputs or (listing_changed and bool(last.plan))
         if plan_may_change:
             kusts = [k for k in (kust_of(p, e.blob) for p, e in sorted(raw.items())) if k is not None]
             placements = self._plan_for(raw, kusts, tuple(sorted(inputs.items())))
+            self._prime_deriver()
             entries = {p: self.deriver.derive(e, placements.get(p, UNPLACED)) for p, e in raw.items()}
             swap = [e for p, e in entries.items() if parent.files.get(p) is not e]
             gone = [p for p in parent.files if p not in entries]
         else:
             kusts = old_kusts
-            placements = self._plan
+            placements = last.plan
+            if self._unprimed is not None and any(self._unprimed.raw.get(p) is e for p, e in added.items()):
+                self._prime_deriver()  # a file put back as it was: derived as it was
             swap = [self.deriver.derive(e, placements.get(p, UNPLACED)) for p, e in added.items()]
             gone = [p for p in removed if p not in added]
+        plan_kusts = self._kusts if plan_may_change else last.kusts
         self.generation += 1
-        oracle = Absence(tuple(self.config.external_parents), self.first_seen, self.generation, self._kusts)
+        oracle = Absence(tuple(self.config.external_parents), self.first_seen, self.generation, plan_kusts)
         state = parent.evolve(gone, swap)
         state.absence = oracle
         oracle.bind(state)
@@ -156,7 +210,7 @@ class Layout:
             for res in entry.resources:
                 self.first_seen.setdefault(res.key, self.generation)
         rederived = {e.path for e in swap if e.path in parent.files and parent.files[e.path].blob == e.blob}
-        self._last = (state, raw, kusts, inputs)
+        self._keep(Memory(state, raw, tuple(kusts), inputs, placements))
         return state, rederived
 
 
