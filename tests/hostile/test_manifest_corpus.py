@@ -48,7 +48,8 @@ CASES = [
     # -- bounded work: alias bombs and deep nesting --------------------------------------------------
     Case("billion-laughs", {"bad.yaml": BOMB}, 1, ("manifest-parse-error", "bad.yaml:", "alias bomb")),
     Case("recursive-alias", {"bad.yaml": "a: &a [1, *a]\n"}, 1, ("manifest-parse-error", "contains it")),
-    Case("deep-flow-nesting", {"bad.yaml": DEEP_FLOW}, 1, ("manifest-parse-error", "nesting deeper than 100")),
+    # PyYAML 6.0.4's LibYAML stops deep flow nesting itself ("exceeded maximum nesting depth").
+    Case("deep-flow-nesting", {"bad.yaml": DEEP_FLOW}, 1, ("manifest-parse-error", "nesting")),
     Case("deep-block-nesting", {"bad.yaml": DEEP_BLOCK}, 1, ("manifest-parse-error", "nesting deeper than 100")),
     Case("deep-mapping-nesting", {"bad.yaml": DEEP_MAP}, 1, ("manifest-parse-error", "nesting deeper than 100")),
     Case("deep-doc-after-valid-doc", {"bad.yaml": route("nowhere") + "---\n" + DEEP_FLOW}, 1,
