@@ -152,3 +152,15 @@ def config_from_data(data: dict[str, Any], source: str, lines: LineMap | None = 
 
 def dump_default() -> str:
     return yaml.safe_dump({"include": list(DEFAULT_INCLUDE), "defaultNamespace": "default"})
+
+
+def load_mapping(text: str, source: str, schema_name: str, holds: str) -> dict[str, Any]:
+    """The one mapping a policy or test-case file holds, validated; errors name file and line."""
+    docs, exc = load_documents(text)
+    if exc is not None:
+        raise ConfigError(f"YAML does not parse: {error_text(exc)}", source, error_line(exc))
+    if len(docs) != 1 or not isinstance(docs[0], dict):
+        raise ConfigError(f"a {holds}", source, 1)
+    data: dict[str, Any] = docs[0]
+    validate(data, schema_name, source, text)
+    return data

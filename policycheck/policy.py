@@ -15,11 +15,11 @@ from typing import Any
 import jmespath
 from jmespath.exceptions import JMESPathError
 
-from policycheck.config import validate
+from policycheck.config import load_mapping
 from policycheck.diagnostics import RESERVED
 from policycheck.errors import ConfigError
 from policycheck.functions import signatures
-from policycheck.yamlsource import LineMap, error_line, error_text, load_documents
+from policycheck.yamlsource import LineMap
 
 _TEMPLATE = re.compile(r"\{\{|\}\}|\{([^{}]+)\}")
 
@@ -148,13 +148,7 @@ def _template(message: str, source: str, lines: LineMap) -> Template:
 
 
 def parse_policy(text: str, source: str, expected_id: str | None = None) -> Policy:
-    docs, exc = load_documents(text)
-    if exc is not None:
-        raise ConfigError(f"YAML does not parse: {error_text(exc)}", source, error_line(exc))
-    if len(docs) != 1 or not isinstance(docs[0], dict):
-        raise ConfigError("a policy file holds exactly one mapping", source, 1)
-    data: dict[str, Any] = docs[0]
-    validate(data, "policy.schema.json", source, text)
+    data = load_mapping(text, source, "policy.schema.json", "policy file holds exactly one mapping")
     pid = data["id"]
     if pid in RESERVED:
         raise ConfigError(f"id: {pid!r} is reserved for the loader's own diagnostics", source,

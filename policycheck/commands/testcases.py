@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from policycheck.config import Config, config_from_data, validate
+from policycheck.config import Config, config_from_data, load_mapping, validate
 from policycheck.diagnostics import RESERVED
 from policycheck.engine import Engine
 from policycheck.errors import ConfigError, UsageError
@@ -26,7 +26,7 @@ from policycheck.loader import Loader
 from policycheck.policy import Policy, builtin_dir, load_folder
 from policycheck.runner import Runner, Target
 from policycheck.setup_run import check_ids, load_config, load_policies
-from policycheck.yamlsource import LineMap, error_line, error_text, load_documents
+from policycheck.yamlsource import LineMap
 
 BEFORE, AFTER = "BEFORE", "AFTER"
 DEFAULT_FILE = "manifests.yaml"
@@ -140,13 +140,8 @@ def run_file(path: Path, label: str, policies: list[Policy], base: Config) -> li
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read test cases: {exc}", label) from None
-    docs, problem = load_documents(text)
-    if problem is not None:
-        raise ConfigError(f"YAML does not parse: {error_text(problem)}", label, error_line(problem))
-    if len(docs) != 1 or not isinstance(docs[0], dict):
-        raise ConfigError("a test case file holds exactly one mapping (with `cases:`)", label, 1)
-    data: dict[str, Any] = docs[0]
-    validate(data, "testcases.schema.json", label, text)
+    data = load_mapping(text, label, "testcases.schema.json",
+                        "test case file holds exactly one mapping (with `cases:`)")
     lines = LineMap(text)
     known = {p.id for p in policies} | set(RESERVED)
     file_config = _config(data, ("config",), label, lines, base, known)
