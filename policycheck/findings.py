@@ -7,6 +7,7 @@ output format is deterministic.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 SEVERITIES = ("error", "warning", "info")
@@ -46,7 +47,7 @@ class Finding:
     suppressed: bool = False
     suppression_reason: str = ""
 
-    @property
+    @cached_property
     def key(self) -> tuple[str, str, str, str, str, str]:
         """Identity across commits: not the message, not the apiVersion, not the line."""
         r = self.resource

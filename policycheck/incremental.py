@@ -198,11 +198,22 @@ def affected_routes(old: State, new: State, changed: set[ResourceKey]) -> set[Re
     return out
 
 
-def merge(previous: Resolution, fresh: Resolution, new: State, resolved: set[ResourceKey]) -> Resolution:
-    """Statuses of `fresh` for the resolved routes, `previous` for the rest still present."""
-    routes = {k: v for k, v in previous.routes.items() if k in new.resources and k not in resolved}
+def merge(previous: Resolution, fresh: Resolution, new: State, resolved: set[ResourceKey],
+          gone: Iterable[ResourceKey] | None = None) -> Resolution:
+    """Statuses of `fresh` for the resolved routes, `previous` for the rest still present.
+
+    With `gone` (the objects the change deleted) the previous maps are copied and
+    patched instead of filtered, so a commit costs what it changed.
+    """
+    if gone is None:
+        routes = {k: v for k, v in previous.routes.items() if k in new.resources and k not in resolved}
+        backends = {k: v for k, v in previous.backends.items() if k in new.resources and k not in resolved}
+    else:
+        routes, backends = dict(previous.routes), dict(previous.backends)
+        for k in (*resolved, *gone):
+            routes.pop(k, None)
+            backends.pop(k, None)
     routes.update(fresh.routes)
-    validation = tuple(v for v in previous.validation if v.key in new.resources and v.key not in resolved)
-    backends = {k: v for k, v in previous.backends.items() if k in new.resources and k not in resolved}
     backends.update(fresh.backends)
+    validation = tuple(v for v in previous.validation if v.key in new.resources and v.key not in resolved)
     return Resolution(routes, fresh.gateways, fresh.listener_sets, validation + fresh.validation, backends)

@@ -141,7 +141,8 @@ class Runner:
                 resolution = resolve(state, self.profile, gateways=False)
             else:
                 fresh = resolve(state, self.profile, routes=affected, gateways=False)
-                resolution = merge(parent.resolution, fresh, state, affected)
+                resolution = merge(parent.resolution, fresh, state, affected,
+                                   [k for k, op in ops.items() if op == "delete"])
             commit = {"id": target.id, "parent": target.parent, "subject": target.subject}
             touched = None if affected is None else changed_keys | affected
             dirty = None if touched is None or parent.touched is None else touched | parent.touched
@@ -186,33 +187,55 @@ class Runner:
 
     def _result(self, target: Target, parent: Evaluated, ev: Evaluated, ops: dict[ResourceKey, str],
                 changed_files: set[str], known: frozenset[tuple[str, ...]] = frozenset()) -> CommitResult:
-        listed: list[Finding] = []
-        everything: list[Finding] = []
-        preexisting = 0
+        """List the new findings and those on changed objects; count the rest; pass or fail.
+
+        Works on key sets rather than walking every finding of the state, so a
+        commit's cost does not grow with the findings the repository already had.
+        """
+        findings = ev.findings
+        new_keys = findings.keys() - parent.findings.keys() - known
+        on_changed = set(_keys_on_changed(ev, ops, changed_files))
+        listed_keys = new_keys | on_changed
+        listed = sorted((_with_new(findings[k], k in new_keys) for k in listed_keys), key=_order)
         failed = False
-        for key, f in sorted(ev.findings.items(), key=lambda kv: (kv[1].file, kv[1].line, kv[1].policy,
-                                                                  kv[1].message, kv[0])):
-            is_new = key not in parent.findings and key not in known
-            f = _with_new(f, is_new)
-            everything.append(f)
-            on_changed = _on_changed(f, ops, changed_files)
-            if is_new or on_changed:
-                listed.append(f)
-            else:
-                preexisting += 1
+        for f in listed:
             if f.suppressed:
                 continue
             # A check that could not run fails, and so does a broken file the commit touched:
             # what it added after the broken point was never checked.
-            unchecked = f.policy == POLICY_ERROR or (f.resource is None and f.severity == "error" and on_changed)
-            if unchecked or (f.severity == "error" and (is_new or self.fail_on == "all")):
+            unchecked = f.policy == POLICY_ERROR or (f.resource is None and f.severity == "error")
+            if unchecked or (f.severity == "error" and f.new):
                 failed = True
+        if not failed:
+            for k, f in findings.items():
+                if f.suppressed or k in listed_keys:
+                    continue
+                if f.policy == POLICY_ERROR or (self.fail_on == "all" and f.severity == "error"):
+                    failed = True
+                    break
+        everything = None
+        if self.list_all:
+            everything = tuple(sorted((_with_new(f, k in new_keys) for k, f in findings.items()), key=_order))
         return CommitResult(
             commit=target.id, parent=target.parent, subject=target.subject,
-            result=FAIL if failed else PASS, findings=tuple(listed), preexisting=preexisting,
+            result=FAIL if failed else PASS, findings=tuple(listed), preexisting=len(findings) - len(listed_keys),
             changes=_count(ops), added_suppressions=_added_suppressions(parent.state, ev.state, ops),
-            all_findings=tuple(everything) if self.list_all else None,
+            all_findings=everything,
         )
+
+
+def _order(f: Finding) -> tuple[str, int, str, str, tuple[str, ...]]:
+    return (f.file, f.line, f.policy, f.message, f.key)
+
+
+def _keys_on_changed(ev: Evaluated, ops: dict[ResourceKey, str], changed_files: set[str]) -> list[tuple[str, ...]]:
+    """Keys of the findings on objects the commit changed, and on files it changed (loader diagnostics)."""
+    out = []
+    for k, f in ev.findings.items():
+        r = f.resource
+        if (f.file in changed_files) if r is None else ((r.group, r.kind, r.namespace, r.name) in ops):
+            out.append(k)
+    return out
 
 
 def _differing(old: Resolution, new: Resolution) -> set[ResourceKey]:
@@ -235,13 +258,6 @@ def _with_new(f: Finding, new: bool) -> Finding:
     from dataclasses import replace
 
     return replace(f, new=new)
-
-
-def _on_changed(f: Finding, ops: dict[ResourceKey, str], changed_files: set[str]) -> bool:
-    if f.resource is None:
-        return f.file in changed_files
-    r = f.resource
-    return ResourceKey(r.group, r.kind, r.namespace, r.name) in ops
 
 
 def _count(ops: dict[ResourceKey, str]) -> dict[str, int]:

@@ -92,7 +92,7 @@ class Deriver:
         elif body is not res.body:
             md = body.get("metadata")
             name = md.get("name") if isinstance(md, dict) else None
-            key = replace(key, name=name if isinstance(name, str) and name else key.name)
+            key = key._replace(name=name if isinstance(name, str) and name else key.name)
         if key == res.key and body is res.body:
             return res
         return replace(res, key=key, body=body)
