@@ -42,6 +42,7 @@ class Transition:
 
 
 ByResource = dict[ResourceKey, tuple[Finding, ...]]
+Findings = dict[tuple[str, ...], Finding]
 
 
 def ref_of(res: Resource) -> ResourceRef:
@@ -87,8 +88,8 @@ class Engine:
         self.funcs.lookup, self.funcs.lookup_old = finder(t.new), finder(t.old)
         self.funcs.objects, self.funcs.objects_old = lister(t.new), lister(t.old)
 
-    def evaluate(self, t: Transition, base: dict[ResourceKey, tuple[Finding, ...]] | None = None,
-                 dirty: set[ResourceKey] | None = None) -> tuple[dict[tuple[str, ...], Finding], ByResource]:
+    def evaluate(self, t: Transition, base: ByResource | None = None, dirty: set[ResourceKey] | None = None,
+                 base_local: Findings | None = None) -> tuple[Findings, ByResource, Findings]:
         """Every finding of the new state, keyed by identity, and the per-resource findings to carry on.
 
         With `base` (the parent transition's per-resource findings) and `dirty` (the
@@ -96,6 +97,9 @@ class Engine:
         or either of those in the parent transition), only dirty objects are
         evaluated; the rest keep their findings. Policies that read the whole state
         or the commit are evaluated on every object every time.
+
+        Returns all findings, the per-resource findings, and those same findings by
+        key (`base_local` is the parent's: it is copied and patched, not rebuilt).
         """
         self._bind(t)
         validation: dict[ResourceKey, list[ValidationIssue]] = {}
@@ -104,13 +108,18 @@ class Engine:
         changed = set(t.operations)
         deleted = {k for k, op in t.operations.items() if op == "delete"}
         resources = t.new.resources
+        local: Findings
         if base is None or dirty is None:
             by_resource: ByResource = {}
+            local = {}
             keys: Iterable[ResourceKey] = resources
         else:
-            by_resource = {k: v for k, v in base.items() if k not in dirty and k in resources}
+            by_resource = dict(base)
+            local = dict(base_local) if base_local is not None else {f.key: f for v in base.values() for f in v}
+            for k in dirty:
+                for f in by_resource.pop(k, ()):
+                    local.pop(f.key, None)
             keys = [k for k in dirty if k in resources]
-        out: dict[tuple[str, ...], Finding] = {}
         for key in keys:
             res = resources[key]
             op = t.operations.get(key, "none")
@@ -118,11 +127,9 @@ class Engine:
             found = self._evaluate_one(t, key, res, old, op, validation.get(key, []), changed, deleted, self.local)
             if found:
                 by_resource[key] = found
-            else:
-                by_resource.pop(key, None)
-        for found in by_resource.values():
-            for f in found:
-                out[f.key] = f
+                for f in found:
+                    local[f.key] = f
+        out = dict(local)
         for key, op in t.operations.items():
             if op == "delete":
                 old_res = t.old.get(key)
@@ -137,7 +144,7 @@ class Engine:
                 for f in self._evaluate_one(t, key, res, old, op, validation.get(key, []), changed, deleted,
                                             self.global_policies):
                     out[f.key] = f
-        return out, by_resource
+        return out, by_resource, local
 
     def _evaluate_one(self, t: Transition, key: ResourceKey, res: Resource, old: Resource | None, op: str,
                       issues: list[ValidationIssue], changed: set[ResourceKey], deleted: set[ResourceKey],

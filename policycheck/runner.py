@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from policycheck.diagnostics import DUPLICATE, POLICY_ERROR, Diagnostic
-from policycheck.engine import ByResource, Engine, Transition, ref_of, suppressed_policies
+from policycheck.engine import ByResource, Engine, Findings, Transition, ref_of, suppressed_policies
 from policycheck.findings import FAIL, PASS, CommitResult, Finding, PolicyInfo, Report, Suppression
 from policycheck.gitsource import Change
 from policycheck.incremental import affected_routes, merge
@@ -48,6 +48,8 @@ class Evaluated:
     by_resource: ByResource = field(default_factory=dict)
     # Objects whose facts differ from the parent transition's (None: all of them).
     touched: set[ResourceKey] | None = None
+    # `by_resource`'s findings by key, carried to the child and patched there.
+    local: Findings | None = None
 
 
 class Snapshots(Protocol):
@@ -108,21 +110,25 @@ class Runner:
             return Evaluated(state, resolution, {})
         parent = self._evaluated(self.parent_of(rev), depth + 1)
         ops = _operations(parent.state, state, None)
-        findings, by_resource = self._judge(Transition(state, parent.state, resolution, parent.resolution, ops,
+        findings, by_resource, local = self._judge(Transition(state, parent.state, resolution, parent.resolution, ops,
                                                        {"id": rev}), state)
-        ev = Evaluated(state, resolution, findings, by_resource, set(ops) | _differing(parent.resolution, resolution))
+        ev = Evaluated(state, resolution, findings, by_resource, set(ops) | _differing(parent.resolution, resolution),
+                       local)
         self._done[rev] = ev
         if snapshots is not None:
             snapshots.store(rev, ev)
         return ev
 
-    def _judge(self, t: Transition, state: State, base: ByResource | None = None,
-               dirty: set[ResourceKey] | None = None) -> tuple[dict[tuple[str, ...], Finding], ByResource]:
-        findings, by_resource = self.engine.evaluate(t, base, dirty)
+    def _judge(self, t: Transition, state: State, base: Evaluated | None = None,
+               dirty: set[ResourceKey] | None = None) -> tuple[Findings, ByResource, Findings]:
+        if base is None:
+            findings, by_resource, local = self.engine.evaluate(t)
+        else:
+            findings, by_resource, local = self.engine.evaluate(t, base.by_resource, dirty, base.local)
         for d in state.diagnostics():
             f = _diagnostic_finding(d)
             findings[f.key] = f
-        return findings, by_resource
+        return findings, by_resource, local
 
     # -- the run -----------------------------------------------------------
     def run(self, targets: Iterable[Target], policies_info: tuple[PolicyInfo, ...]) -> Report:
@@ -146,10 +152,10 @@ class Runner:
             commit = {"id": target.id, "parent": target.parent, "subject": target.subject}
             touched = None if affected is None else changed_keys | affected
             dirty = None if touched is None or parent.touched is None else touched | parent.touched
-            findings, by_resource = self._judge(
+            findings, by_resource, local = self._judge(
                 Transition(state, parent.state, resolution, parent.resolution, ops, commit), state,
-                parent.by_resource, dirty)
-            ev = Evaluated(state, resolution, findings, by_resource, touched)
+                parent, dirty)
+            ev = Evaluated(state, resolution, findings, by_resource, touched, local)
             self._done[target.id] = ev
             known = self._known_to_other_parents(target, state, resolution, findings, commit)
             results.append(self._result(target, parent, ev, ops, changed_files, known))
@@ -181,7 +187,7 @@ class Runner:
         for rev in target.parents[1:]:
             other = self._evaluated(rev)
             ops = _operations(other.state, state, None)
-            seen, _ = self._judge(Transition(state, other.state, resolution, other.resolution, ops, commit), state)
+            seen, _, _ = self._judge(Transition(state, other.state, resolution, other.resolution, ops, commit), state)
             known.update(key for key in findings if key in other.findings or key not in seen)
         return frozenset(known)
 
@@ -229,9 +235,15 @@ def _order(f: Finding) -> tuple[str, int, str, str, tuple[str, ...]]:
 
 
 def _keys_on_changed(ev: Evaluated, ops: dict[ResourceKey, str], changed_files: set[str]) -> list[tuple[str, ...]]:
-    """Keys of the findings on objects the commit changed, and on files it changed (loader diagnostics)."""
-    out = []
-    for k, f in ev.findings.items():
+    """Keys of the findings on objects the commit changed, and on files it changed (loader diagnostics).
+
+    Per-resource findings are looked up by object; only the rest (loader
+    diagnostics, deletions, policies that read the whole state) are scanned.
+    """
+    out: list[tuple[str, ...]] = [f.key for k in ops for f in ev.by_resource.get(k, ())]
+    rest = ev.findings.keys() - ev.local.keys() if ev.local is not None else ev.findings.keys()
+    for k in rest:
+        f = ev.findings[k]
         r = f.resource
         if (f.file in changed_files) if r is None else ((r.group, r.kind, r.namespace, r.name) in ops):
             out.append(k)
