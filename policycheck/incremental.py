@@ -177,6 +177,102 @@ def _spread(old: State, new: State, d: _Dirty) -> None:
                     d.names.add((ls.key.namespace, ls.key.name))
 
 
+@dataclass
+class _RouteIndex:
+    """Routes by what they name, so a change finds its routes without scanning them all.
+
+    Derived from the parent state's index by re-indexing only the routes that
+    changed; the maps are copied shallowly and a set is copied only when touched.
+    """
+
+    by_name: dict[Name, set[ResourceKey]]
+    by_namespace: dict[str, set[ResourceKey]]  # routes naming anything in a namespace
+    by_own_namespace: dict[str, set[ResourceKey]]
+    by_service: dict[Name, set[ResourceKey]]
+
+    @classmethod
+    def build(cls, state: State) -> _RouteIndex:
+        idx = cls({}, {}, {}, {})
+        for group_kind in _ROUTE_GROUP_KINDS:
+            for res in state.of_kind(*group_kind):
+                idx._add(res, None)
+        return idx
+
+    def derive(self, old: State, new: State, routes: Iterable[ResourceKey]) -> _RouteIndex:
+        idx = _RouteIndex(dict(self.by_name), dict(self.by_namespace), dict(self.by_own_namespace),
+                          dict(self.by_service))
+        copied: set[int] = set()
+        for key in routes:
+            before, after = old.get(key), new.get(key)
+            if before is not None:
+                idx._remove(before, copied)
+            if after is not None:
+                idx._add(after, copied)
+        return idx
+
+    def _maps(self, res: Resource) -> Iterator[tuple[dict[Any, set[ResourceKey]], Any]]:
+        refs = route_refs(res)
+        for name in refs.names:
+            yield self.by_name, name
+        for ns in refs.namespaces:
+            yield self.by_namespace, ns
+        yield self.by_own_namespace, res.key.namespace
+        for name in refs.service_parents:
+            yield self.by_service, name
+
+    def _slot(self, table: dict[Any, set[ResourceKey]], k: Any, copied: set[int] | None) -> set[ResourceKey]:
+        found = table.get(k)
+        if found is None:
+            found = table[k] = set()
+            if copied is not None:
+                copied.add(id(found))
+        elif copied is not None and id(found) not in copied:
+            found = table[k] = set(found)
+            copied.add(id(found))
+        return found
+
+    def _add(self, res: Resource, copied: set[int] | None) -> None:
+        for table, k in self._maps(res):
+            self._slot(table, k, copied).add(res.key)
+
+    def _remove(self, res: Resource, copied: set[int]) -> None:
+        for table, k in self._maps(res):
+            if k in table:
+                self._slot(table, k, copied).discard(res.key)
+
+    def routes(self, d: _Dirty) -> set[ResourceKey]:
+        out: set[ResourceKey] = set()
+        empty: set[ResourceKey] = set()
+        for ns in d.own_namespaces:
+            out |= self.by_own_namespace.get(ns, empty)
+        for ns in d.namespaces:
+            out |= self.by_namespace.get(ns, empty)
+        for name in d.names:
+            out |= self.by_name.get(name, empty)
+        for name in d.services:
+            out |= self.by_service.get(name, empty)
+        return out
+
+
+# The index of the last few states, by identity (the state is held, so its id is not reused).
+_indexes: dict[int, tuple[State, _RouteIndex]] = {}
+
+
+def _index_of(old: State, new: State, changed: set[ResourceKey]) -> _RouteIndex:
+    hit = _indexes.get(id(new))
+    if hit is not None and hit[0] is new:
+        return hit[1]
+    parent = _indexes.get(id(old))
+    if parent is not None and parent[0] is old:
+        idx = parent[1].derive(old, new, (k for k in changed if is_route(k.group, k.kind)))
+    else:
+        idx = _RouteIndex.build(new)
+    if len(_indexes) >= 4:
+        _indexes.pop(next(iter(_indexes)))
+    _indexes[id(new)] = (new, idx)
+    return idx
+
+
 def affected_routes(old: State, new: State, changed: set[ResourceKey]) -> set[ResourceKey] | None:
     """Routes of `new` to resolve again; None means all of them."""
     if any(k.kind in GLOBAL_KINDS for k in changed):
@@ -184,18 +280,8 @@ def affected_routes(old: State, new: State, changed: set[ResourceKey]) -> set[Re
     direct: set[ResourceKey] = set()
     d = _collect(old, new, changed, direct)
     _spread(old, new, d)
-    out = {k for k in direct if k in new.resources}
-    for group_kind in _ROUTE_GROUP_KINDS:
-        for res in new.of_kind(*group_kind):
-            if res.key in out:
-                continue
-            refs = route_refs(res)
-            if (res.key.namespace in d.own_namespaces
-                    or not d.names.isdisjoint(refs.names)
-                    or not d.namespaces.isdisjoint(refs.namespaces)
-                    or not d.services.isdisjoint(refs.service_parents)):
-                out.add(res.key)
-    return out
+    resources = new.resources
+    return {k for k in direct | _index_of(old, new, changed).routes(d) if k in resources}
 
 
 def merge(previous: Resolution, fresh: Resolution, new: State, resolved: set[ResourceKey],
