@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from policycheck.errors import ConfigError
 from policycheck.model import PathPart
 from policycheck.yamlsource import LineMap, error_line, error_text, load_documents
@@ -148,10 +146,6 @@ def config_from_data(data: dict[str, Any], source: str, lines: LineMap | None = 
         lines=lines if lines is not None else b.lines,
         line_prefix=prefix if lines is not None else b.line_prefix,
     )
-
-
-def dump_default() -> str:
-    return yaml.safe_dump({"include": list(DEFAULT_INCLUDE), "defaultNamespace": "default"})
 
 
 def load_mapping(text: str, source: str, schema_name: str, holds: str) -> dict[str, Any]:

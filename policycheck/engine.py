@@ -194,7 +194,7 @@ class Engine:
 
     def _run(self, policy: Policy, context: dict[str, Any], res: Resource, op: str,
              ignore: set[str], reason: str) -> list[Finding]:
-        ref = _resource_ref(res)
+        ref = ref_of(res)
         try:
             ctx = dict(context)
             ctx["params"] = {**policy.params, **_policy_params(self.params, policy.id)}
@@ -278,10 +278,6 @@ def _matches(policy: Policy, key: ResourceKey, op: str) -> bool:
 def _policy_params(params: dict[str, Any], pid: str) -> dict[str, Any]:
     value = params.get(pid)
     return value if isinstance(value, dict) else {}
-
-
-def _resource_ref(res: Resource) -> ResourceRef:
-    return ResourceRef(res.key.kind, res.key.namespace, res.key.name, res.api_version, res.key.group)
 
 
 def _by_kind_name(state: State, kind: str, group: str | None) -> list[Resource]:

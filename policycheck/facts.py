@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from policycheck.model import CORE_GROUP, GATEWAY_GROUP, ResourceKey, is_route
+from policycheck.model import CORE_GROUP, ResourceKey
 from policycheck.status import PRESENT, TRUE, BackendStatus, ParentStatus, RouteStatus, ValidationIssue
 
 
@@ -125,12 +125,3 @@ def validation_fact(issues: list[ValidationIssue]) -> list[dict[str, Any]]:
     return [{"rule": v.rule, "message": v.message, "path": list(v.path)} for v in issues]
 
 
-def resource_fact(key: ResourceKey) -> dict[str, str]:
-    return key.as_dict()
-
-
-def route_like(key: ResourceKey) -> bool:
-    return is_route(key.group, key.kind)
-
-
-__all__ = ["GATEWAY_GROUP", "attached", "detached", "orphaned", "parent_fact", "status_fact"]

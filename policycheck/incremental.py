@@ -31,6 +31,7 @@ from policycheck.resolver.backends import backend_refs
 from policycheck.resolver.certificates import PRODUCER_KINDS, certificate_names, produced_names
 from policycheck.resolver.fields import as_list, as_str
 from policycheck.resolver.gateways import LISTENER_SET_KINDS, listener_set_parent
+from policycheck.resolver.memo import BodyMemo
 from policycheck.state import State
 from policycheck.status import Resolution
 
@@ -40,7 +41,6 @@ GLOBAL_KINDS = frozenset({"GatewayClass", "HelmRelease", "Application", "Applica
 
 _SECRET_SOURCES = frozenset({(CORE_GROUP, "Secret"), (CORE_GROUP, "ConfigMap")})
 _ROUTE_GROUP_KINDS = tuple((g, k) for g, kinds in ROUTE_KINDS.items() for k in sorted(kinds))
-_MEMO_LIMIT = 200_000
 
 Name = tuple[str, str]  # (namespace, name)
 
@@ -54,16 +54,16 @@ class RouteRefs:
     service_parents: frozenset[Name]
 
 
-# id(body) -> (body, key, refs); the body is held so that its id cannot be reused while cached.
-_refs_memo: dict[int, tuple[dict[str, Any], ResourceKey, RouteRefs]] = {}
-_certs_memo: dict[int, tuple[dict[str, Any], ResourceKey, frozenset[Name]]] = {}
+_refs_memo: BodyMemo[RouteRefs] = BodyMemo()
+_certs_memo: BodyMemo[frozenset[Name]] = BodyMemo()
 
 
 def route_refs(res: Resource) -> RouteRefs:
     """(namespace, name) of everything a route's parentRefs and backendRefs name (memoized per body)."""
-    hit = _refs_memo.get(id(res.body))
-    if hit is not None and hit[0] is res.body and hit[1] == res.key:
-        return hit[2]
+    return _refs_memo.get(res, None, lambda: _route_refs(res))
+
+
+def _route_refs(res: Resource) -> RouteRefs:
     ns = res.key.namespace
     names: set[Name] = set()
     services: set[Name] = set()
@@ -76,22 +76,11 @@ def route_refs(res: Resource) -> RouteRefs:
     for _, ref in backend_refs(res):
         if isinstance(ref.get("name"), str):
             names.add((as_str(ref.get("namespace")) or ns, ref["name"]))
-    refs = RouteRefs(frozenset(names), frozenset(n for n, _ in names), frozenset(services))
-    if len(_refs_memo) > _MEMO_LIMIT:
-        _refs_memo.clear()
-    _refs_memo[id(res.body)] = (res.body, res.key, refs)
-    return refs
+    return RouteRefs(frozenset(names), frozenset(n for n, _ in names), frozenset(services))
 
 
 def _certificates(res: Resource) -> frozenset[Name]:
-    hit = _certs_memo.get(id(res.body))
-    if hit is not None and hit[0] is res.body and hit[1] == res.key:
-        return hit[2]
-    names = certificate_names(res)
-    if len(_certs_memo) > _MEMO_LIMIT:
-        _certs_memo.clear()
-    _certs_memo[id(res.body)] = (res.body, res.key, names)
-    return names
+    return _certs_memo.get(res, None, lambda: certificate_names(res))
 
 
 def _listener_sets(state: State) -> Iterator[Resource]:

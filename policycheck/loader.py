@@ -15,7 +15,7 @@ from policycheck.config import Config
 from policycheck.diagnostics import SKIPPED, Diagnostic
 from policycheck.gitops.kustomize import Kustomization, is_kustomization
 from policycheck.gitops.layout import Layout, Memory
-from policycheck.gitsource import Change, GitSource, blob_id
+from policycheck.gitsource import Change, blob_id
 from policycheck.manifests import parse_file
 from policycheck.model import ResourceKey
 from policycheck.state import FileEntry, State
@@ -119,7 +119,6 @@ class Loader:
         self.layout.prime(memory, first_seen, generation, kust_blobs)
 
     def evolve(self, parent: State, changes: Iterable[Change]) -> State:
-        changes = list(changes)
         removed: set[str] = set()
         added: dict[str, FileEntry] = {}
         for ch in changes:
@@ -136,13 +135,9 @@ class Loader:
             state, self.rederived = fast
             return state
         raw = {p: self._raw.get((p, e.blob), e) for p, e in parent.files.items()}
-        for ch in changes:
-            if not self.config.wants(ch.path):
-                continue
-            if ch.blob is None or ch.mode.startswith("160"):  # a submodule is never followed
-                raw.pop(ch.path, None)
-            else:
-                raw[ch.path] = self._parsed_entry(ch.path, ch.blob, ch.mode)
+        for path in removed:
+            raw.pop(path, None)
+        raw.update(added)
         state = self._build(raw)
         self.rederived = {p for p, e in state.files.items()
                           if p in parent.files and parent.files[p] is not e and parent.files[p].blob == e.blob}
@@ -182,6 +177,3 @@ def _read(read_blob: Callable[[str], bytes] | None, blob: str) -> bytes:
     assert read_blob is not None
     return read_blob(blob)
 
-
-def load_git(source: GitSource, loader: Loader, rev: str | None) -> State:
-    return loader.state(source.tree(rev))

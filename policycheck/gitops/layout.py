@@ -29,7 +29,7 @@ from policycheck.gitops.scopes import (
     flux_roots,
     plan,
 )
-from policycheck.model import Resource, ResourceKey
+from policycheck.model import ResourceKey
 from policycheck.state import FileEntry, State
 
 _INPUT_KINDS = {(FLUX_KUSTOMIZE, "Kustomization"), (ARGO, "Application"), ("", "ConfigMap")}
@@ -213,10 +213,3 @@ class Layout:
         self._keep(Memory(state, raw, tuple(kusts), inputs, placements))
         return state, rederived
 
-
-def kustomization_paths(paths: list[str]) -> list[str]:
-    return [p for p in paths if is_kustomization(p)]
-
-
-def extracted(res: Resource) -> bool:
-    return res.origin.startswith("extracted:")
