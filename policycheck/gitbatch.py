@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import IO
 
 from policycheck.errors import GitError
-from policycheck.gitsource import Change
+from policycheck.gitsource import Change, raw_change
 
 
 def _feed(stdin: IO[bytes], lines: list[bytes]) -> None:
@@ -79,9 +79,7 @@ def diffs(git_dir: str, pairs: Iterable[tuple[str, str]]) -> dict[str, list[Chan
     while i < len(parts):
         token = parts[i]
         if token.startswith(":") and current is not None and i + 1 < len(parts):
-            _, new_mode, _, new_blob, status = token[1:].split(" ")[:5]
-            path = parts[i + 1]
-            current.append(Change(path, None) if status.startswith("D") else Change(path, new_blob, new_mode))
+            current.append(raw_change(token, parts[i + 1]))
             i += 2
             continue
         if token.strip():

@@ -44,6 +44,12 @@ class Change:
     mode: str = "100644"
 
 
+def raw_change(meta: str, path: str) -> Change:
+    """One record of `git diff-tree --raw -z` (":old_mode new_mode old_sha new_sha status", path)."""
+    _, new_mode, _, new_blob, status = meta[1:].split(" ")[:5]
+    return Change(path, None) if status.startswith("D") else Change(path, new_blob, new_mode)
+
+
 def blob_id(data: bytes) -> str:
     """The id Git would give this content (used for working-tree files)."""
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
@@ -156,13 +162,8 @@ class GitSource:
         while i + 1 < len(parts):
             meta, path = parts[i], parts[i + 1]
             i += 2
-            if not meta.startswith(":"):
-                continue
-            _, new_mode, _, new_blob, status = meta[1:].split(" ")[:5]
-            if status.startswith("D"):
-                changes.append(Change(path, None))
-            else:
-                changes.append(Change(path, new_blob, new_mode))
+            if meta.startswith(":"):
+                changes.append(raw_change(meta, path))
         return changes
 
     def index(self) -> dict[str, tuple[str, str]]:
