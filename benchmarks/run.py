@@ -134,7 +134,8 @@ def bench(n: int, k: int, seed: int, repeat: int, timeout: float, with_checkov: 
     scan = best([py, "-m", "policycheck", "status", "--rev", "HEAD", "--repo", str(repo)], repo, reps, env)
     line("floor (cat-file + CSafeLoader)", f"{floor.seconds:.2f} s")
     ratio = scan.seconds / floor.seconds
-    line("full scan / floor", f"{ratio:.2f} ({scan.seconds:.2f} s / {floor.seconds:.2f} s), target <= 2: "
+    line("full scan / floor", f"{ratio:.2f} ({scan.seconds:.2f} s / {floor.seconds:.2f} s; CPU "
+         f"{scan.cpu / max(floor.cpu, 1e-9):.2f}: {scan.cpu:.2f} s / {floor.cpu:.2f} s), target <= 2: "
          f"{verdict(ratio, 2.0001)}")
     line("full scan peak memory", f"{scan.peak_kib / 1024:.0f} MiB, target < 1024 MiB: "
          f"{verdict(scan.peak_kib / 1024, 1024)}")

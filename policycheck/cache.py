@@ -28,23 +28,25 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import gc
 import hashlib
 import io
 import os
 import pickle
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
+from policycheck.collector import long_lived
 from policycheck.config import Config
 from policycheck.state import FileEntry
 
 FORMAT = b"policycheck-cache 1\n"
+_HEAD = len(FORMAT) + 64 + 1 + 64 + 1  # the format line, the key and the payload's digest, each on a line
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
 ENV_DIR = "POLICYCHECK_CACHE_DIR"
 LATEST = "latest-pack"
+PACK_PART = 1000  # entries pickled together in a pack
 # Configuration fields that never change what a file parses into.
 _UNRELATED_FIELDS = frozenset({
     "include", "exclude", "policy_dirs", "builtin_policies", "disable", "enable", "severity", "profile",
@@ -101,38 +103,78 @@ def safe_loads(data: bytes) -> Any:
     that live as long as the run, and passes over them, while they are being
     built or afterwards, cost more than the loading itself.
     """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        value = _Unpickler(io.BytesIO(data)).load()
-        gc.freeze()
-        return value
-    finally:
-        if enabled:
-            gc.enable()
+    with long_lived():
+        return _Unpickler(io.BytesIO(data)).load()
+
+
+def safe_loads_all(data: bytes) -> list[Any]:
+    """`safe_loads` of pickles written one after the other."""
+    stream = io.BytesIO(data)
+    out: list[Any] = []
+    with long_lived():
+        while stream.tell() < len(data):
+            out.append(_Unpickler(stream).load())
+    return out
 
 
 def read_entry(path: Path, key: str) -> bytes | None:
     """The payload stored at path under key; None when absent, unreadable, misplaced or corrupt."""
     try:
         with open(path, "rb") as fh:
-            data = fh.read()
+            head = fh.read(_HEAD)
+            if len(head) < _HEAD or not head.startswith(FORMAT):
+                return None
+            if head[len(FORMAT):len(FORMAT) + 64].decode("ascii", "replace") != key:
+                return None
+            payload = fh.read()  # not a slice of the whole file: a pack is tens of megabytes
     except OSError:
         return None
-    head = len(FORMAT) + 64 + 1 + 64 + 1
-    if len(data) < head or not data.startswith(FORMAT):
-        return None
-    stored_key = data[len(FORMAT):len(FORMAT) + 64].decode("ascii", "replace")
-    digest = data[len(FORMAT) + 65:head - 1].decode("ascii", "replace")
-    payload = data[head:]
-    if stored_key != key or hashlib.sha256(payload).hexdigest() != digest:
-        return None
-    return payload
+    digest = head[len(FORMAT) + 65:_HEAD - 1].decode("ascii", "replace")
+    return payload if hashlib.sha256(payload).hexdigest() == digest else None
 
 
-def entry_bytes(key: str, payload: bytes) -> bytes:
-    """An entry as stored: the format line, its key, a digest of the payload, the payload."""
-    return b"%s%s\n%s\n%s" % (FORMAT, key.encode(), hashlib.sha256(payload).hexdigest().encode(), payload)
+class _Digesting:
+    """A file written through, keeping the digest of what went through."""
+
+    def __init__(self, fh: IO[bytes]) -> None:
+        self._fh = fh
+        self.digest = hashlib.sha256()
+
+    def write(self, data: Any) -> int:
+        self.digest.update(data)
+        return self._fh.write(data)
+
+
+def write_entry(target: Path, key: str, dump: Callable[[IO[bytes]], None]) -> bool:
+    """Store an entry whose payload `dump` writes: the format line, its key, a digest of the payload,
+    the payload (as `read_entry` reads it), straight to a temporary file renamed into place.
+
+    The payload never exists in memory as a whole, let alone in the two or three copies that
+    joining it to its header would take. False when the file cannot be written; what `dump`
+    raises is raised, after the partial file is removed.
+    """
+    import tempfile
+
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+    except OSError:
+        return False
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(b"%s%s\n%s\n" % (FORMAT, key.encode(), b"0" * 64))
+            through = _Digesting(fh)
+            dump(through)  # type: ignore[arg-type]
+            fh.seek(len(FORMAT) + 65)
+            fh.write(through.digest.hexdigest().encode())
+        os.replace(tmp, target)
+    except OSError:
+        _unlink(tmp)
+        return False
+    except BaseException:
+        _unlink(tmp)
+        raise
+    return True
 
 
 def write_file(target: Path, data: bytes) -> bool:
@@ -166,6 +208,8 @@ class ParseCache:
         self.usable = True
         # Whether single entries are read and written as files (a whole tree goes in one pack instead).
         self.per_entry = True
+        # Packs whose entries are all in memory already (written or read by this run): not read again.
+        self._packs: set[str] = set()
 
     # -- keys ----------------------------------------------------------------
     def key(self, path: str, blob: str, mode: str) -> str:
@@ -189,8 +233,8 @@ class ParseCache:
         """The entry stored under key, or None (absent, corrupt, unreadable: all a miss)."""
         found = self._mem.get(key)
         if found is None and self.usable and self.per_entry:
-            value = self._read(key)
-            found = value if isinstance(value, FileEntry) else None
+            parts = self._read(key)
+            found = parts[0] if parts is not None and len(parts) == 1 and isinstance(parts[0], FileEntry) else None
         if found is None:
             self.misses += 1
         else:
@@ -200,14 +244,19 @@ class ParseCache:
     def put(self, key: str, entry: FileEntry) -> None:
         self._mem[key] = entry
         if self.per_entry:
-            self._write(key, entry)
+            self._write(key, [entry])
 
     def load_pack(self, key: str) -> bool:
         """Make a stored pack's entries available to `get`; False when there is none."""
-        value = self._read(key) if self.usable else None
-        if not isinstance(value, dict) or not all(isinstance(v, FileEntry) for v in value.values()):
+        if key in self._packs:
+            return True
+        parts = self._read(key) if self.usable else None
+        if not parts or not all(isinstance(part, dict) and all(isinstance(v, FileEntry) for v in part.values())
+                                for part in parts):
             return False
-        self._mem.update(value)
+        for part in parts:
+            self._mem.update(part)
+        self._packs.add(key)
         return True
 
     def load_latest(self) -> bool:
@@ -225,28 +274,40 @@ class ParseCache:
         whereas a pack of the few files a parent adds to its child would leave it to parse
         nearly everything again.
         """
-        entries = {k: self._mem[k] for k in keys if k in self._mem}
-        if self._write(key, entries) and latest:
-            self._write_file(self.folder / LATEST, key.encode())
+        stored = [k for k in keys if k in self._mem]
+        # In parts pickled one by one: a pickler holds on to everything it has written until it is
+        # done, which for a whole tree at once is more memory than the tree itself.
+        parts = [{k: self._mem[k] for k in stored[i:i + PACK_PART]} for i in range(0, len(stored), PACK_PART)]
+        if self._write(key, parts or [{}]):
+            self._packs.add(key)
+            if latest:
+                self._write_file(self.folder / LATEST, key.encode())
 
     # -- files ---------------------------------------------------------------
-    def _read(self, key: str) -> Any:
+    def _read(self, key: str) -> list[Any] | None:
+        """The parts stored under key (one pickle each), or None."""
         payload = read_entry(self._file(key), key)
         if payload is None:
             return None
         try:
-            return safe_loads(payload)
+            return safe_loads_all(payload)
         except Exception:
             return None
 
-    def _write(self, key: str, value: Any) -> bool:
+    def _write(self, key: str, parts: list[Any]) -> bool:
         if not self.usable:
             return False
+
+        def dump(fh: IO[bytes]) -> None:
+            for part in parts:
+                pickle.Pickler(fh, protocol=pickle.HIGHEST_PROTOCOL).dump(part)
+
         try:
-            payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+            written = write_entry(self._file(key), key, dump)
         except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
             return False  # something not meant to be stored (an extension's object): parse it next time
-        if not self._write_file(self._file(key), entry_bytes(key, payload)):
+        if not written:
+            self.usable = False  # read-only or full: run without the cache rather than fail
             return False
         self.writes += 1
         return True

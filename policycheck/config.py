@@ -44,6 +44,9 @@ class Config:
     scopes: tuple[Any, ...] = ()
     extractors: tuple[Any, ...] = ()
     source: str = ""  # the file it came from, or "" for defaults
+    # Not read from the file: the one cluster a run judges on its own (see gitops/units.py);
+    # None judges every placement together.
+    unit: str | None = None
     # Where each node of the file is, for errors found after validation (an
     # unknown policy id under `disable:`).
     lines: LineMap | None = field(default=None, repr=False, compare=False)
@@ -143,6 +146,7 @@ def config_from_data(data: dict[str, Any], source: str, lines: LineMap | None = 
         scopes=tuple(get("scopes", b.scopes)),
         extractors=tuple(get("extractors", b.extractors)),
         source=source,
+        unit=b.unit,
         lines=lines if lines is not None else b.lines,
         line_prefix=prefix if lines is not None else b.line_prefix,
     )

@@ -1,18 +1,23 @@
 """Evaluating policies over the facts of one state against its parent state.
 
-Findings of a resource are cached by a fingerprint of everything its facts are
-built from (the bodies' identities, the operation, both predicted statuses), so
-a commit pays only for what it changed. Policies that read the whole state
-through lookup functions are evaluated afresh every time.
+A commit pays only for what it changed. Objects whose facts cannot differ from
+the parent transition's keep their findings; for the rest, each policy's outcome
+is reused while the facts that policy reads (its expressions name them) compare
+equal to those it last ran on: an object re-resolved because its Gateway changed,
+or the commit after its own edit, usually runs no JMESPath at all. A finding's
+line is read only when the finding is shown (composing a file's node tree is the
+dearest part of it). Policies that read the whole state through lookup functions,
+or the commit, are evaluated afresh every time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from jmespath.exceptions import JMESPathError
+from jmespath.visitor import TreeInterpreter
 
 from policycheck.diagnostics import POLICY_ERROR
 from policycheck.facts import backend_facts, detached, orphaned, status_fact, validation_fact
@@ -20,9 +25,10 @@ from policycheck.findings import Finding, ResourceRef
 from policycheck.functions import make_options
 from policycheck.mesh import mesh_fact
 from policycheck.model import Resource, ResourceKey, is_route
+from policycheck.overlay import Overlay
 from policycheck.policy import Policy
 from policycheck.state import State
-from policycheck.status import Resolution, RouteStatus, ValidationIssue
+from policycheck.status import ParentRef, Resolution, RouteStatus, ValidationIssue
 
 IGNORE_ANNOTATION = "policycheck.io/ignore"
 IGNORE_REASON_ANNOTATION = "policycheck.io/ignore-reason"
@@ -41,8 +47,8 @@ class Transition:
     commit: dict[str, Any]
 
 
-ByResource = dict[ResourceKey, tuple[Finding, ...]]
-Findings = dict[tuple[str, ...], Finding]
+ByResource = Mapping[ResourceKey, tuple[Finding, ...]]
+Findings = Mapping[tuple[str, ...], Finding]
 
 
 def ref_of(res: Resource) -> ResourceRef:
@@ -66,8 +72,15 @@ class Engine:
         self.params = dict(params or {})
         self.mesh = mesh_fact(mesh or {})
         self.options, self.funcs = make_options()
+        # One interpreter for every search: `ParsedResult.search` makes one per call, and each
+        # is a reference cycle (its method cache) left to the cyclic collector.
+        self._visit = TreeInterpreter(self.options).visit
         self.local = [p for p in self.policies if not p.global_]
         self.global_policies = [p for p in self.policies if p.global_]
+        # Per (policy, object): the facts it read last and what it found then. Bodies are kept
+        # alongside, so an equal body of a later commit compares equal and the policy is not run.
+        self._memo: dict[tuple[str, ResourceKey], tuple[tuple[Any, ...], tuple[_Outcome, ...]]] = {}
+        self._reads_of: dict[str, tuple[str, ...]] = {}
 
     # -- facts -------------------------------------------------------------
     def _bind(self, t: Transition) -> None:
@@ -89,7 +102,7 @@ class Engine:
         self.funcs.objects, self.funcs.objects_old = lister(t.new), lister(t.old)
 
     def evaluate(self, t: Transition, base: ByResource | None = None, dirty: set[ResourceKey] | None = None,
-                 base_local: Findings | None = None) -> tuple[Findings, ByResource, Findings]:
+                 base_local: Findings | None = None) -> tuple[Findings, ByResource, Findings, Findings]:
         """Every finding of the new state, keyed by identity, and the per-resource findings to carry on.
 
         With `base` (the parent transition's per-resource findings) and `dirty` (the
@@ -98,8 +111,10 @@ class Engine:
         evaluated; the rest keep their findings. Policies that read the whole state
         or the commit are evaluated on every object every time.
 
-        Returns all findings, the per-resource findings, and those same findings by
-        key (`base_local` is the parent's: it is copied and patched, not rebuilt).
+        Returns all findings, the per-resource findings, those same findings by key
+        (`base_local` is the parent's: the new maps are overlays of the parent's, not
+        copies), and the findings made anew every time (deletions, policies that read
+        the whole state).
         """
         self._bind(t)
         validation: dict[ResourceKey, list[ValidationIssue]] = {}
@@ -108,146 +123,261 @@ class Engine:
         changed = set(t.operations)
         deleted = {k for k, op in t.operations.items() if op == "delete"}
         resources = t.new.resources
-        local: Findings
-        if base is None or dirty is None:
-            by_resource: ByResource = {}
-            local = {}
-            keys: Iterable[ResourceKey] = resources
-        else:
-            by_resource = dict(base)
-            local = dict(base_local) if base_local is not None else {f.key: f for v in base.values() for f in v}
-            for k in dirty:
-                for f in by_resource.pop(k, ()):
-                    local.pop(f.key, None)
-            keys = [k for k in dirty if k in resources]
+        keys: Iterable[ResourceKey] = resources if base is None or dirty is None else \
+            [k for k in dirty if k in resources]
+        found_by: dict[ResourceKey, tuple[Finding, ...]] = {}
+        found: dict[tuple[str, ...], Finding] = {}
         for key in keys:
             res = resources[key]
             op = t.operations.get(key, "none")
             old = t.old.get(key) if op != "create" else None
-            found = self._evaluate_one(t, key, res, old, op, validation.get(key, []), changed, deleted, self.local)
-            if found:
-                by_resource[key] = found
-                for f in found:
-                    local[f.key] = f
-        out = dict(local)
+            made = self._evaluate_one(t, key, res, old, op, validation.get(key, []), changed, deleted, self.local)
+            if made:
+                found_by[key] = made
+                for f in made:
+                    found[f.key] = f
+        by_resource: ByResource
+        local: Findings
+        if base is None or dirty is None:
+            by_resource, local = Overlay.adopt(found_by), Overlay.adopt(found)
+        else:
+            # The parent's maps with the dirty objects' findings swapped, sharing what is carried.
+            if base_local is None:
+                base_local = {f.key: f for v in base.values() for f in v}
+            by_resource = Overlay.of(base).derive(found_by, [k for k in dirty if k in base])
+            local = Overlay.of(base_local).derive(found, [f.key for k in dirty for f in base.get(k, ())])
+        extra: dict[tuple[str, ...], Finding] = {}
         for key, op in t.operations.items():
             if op == "delete":
                 old_res = t.old.get(key)
                 if old_res is not None:
                     for f in self._evaluate_one(t, key, old_res, old_res, "delete", [], changed, deleted,
                                                 self.policies):
-                        out[f.key] = f
+                        extra[f.key] = f
         if self.global_policies:
             for key, res in resources.items():
                 op = t.operations.get(key, "none")
                 old = t.old.get(key) if op != "create" else None
                 for f in self._evaluate_one(t, key, res, old, op, validation.get(key, []), changed, deleted,
                                             self.global_policies):
-                    out[f.key] = f
-        return out, by_resource, local
+                    extra[f.key] = f
+        return (Overlay.of(local).derive(extra) if extra else local), by_resource, local, extra
 
     def _evaluate_one(self, t: Transition, key: ResourceKey, res: Resource, old: Resource | None, op: str,
                       issues: list[ValidationIssue], changed: set[ResourceKey], deleted: set[ResourceKey],
                       policies: list[Policy]) -> tuple[Finding, ...]:
-        route = is_route(key.group, key.kind)
-        new_status: RouteStatus | None = t.new_res.routes.get(key) if route and op != "delete" else None
-        old_status: RouteStatus | None = t.old_res.routes.get(key) if route else None
-        context: dict[str, Any] | None = None
+        facts: _Facts | None = None
         ignore, reason = suppressed_policies(res)
+        ref = ref_of(res)
+        # A deleted object is not in the new state, whose files a stored evaluation keeps: its
+        # lines are read now. Any other finding's line is read when the finding is shown.
+        lazy = op != "delete"
         found: list[Finding] = []
         for policy in policies:
             if not _matches(policy, key, op):
                 continue
-            if context is None:
-                context = self._context(t, key, res, old, op, new_status, old_status, issues, changed, deleted)
-            found.extend(self._run(policy, context, res, op, ignore, reason))
+            if facts is None:
+                facts = _Facts(self, t, key, res, old, op, issues, changed, deleted)
+            outcomes = self._outcomes(policy, facts)
+            if isinstance(outcomes, str):
+                found.append(Finding(res.file, 0 if lazy else res.line, POLICY_ERROR,
+                                     f"policy {policy.id} failed on {ref}: {outcomes}", "error", ref, op,
+                                     policy.id, where=(res, ()) if lazy else None))
+                continue
+            is_suppressed = (policy.id in ignore or "*" in ignore) and policy.id not in self.forbid
+            for o in outcomes:
+                found.append(Finding(res.file, 0 if lazy else res.line_of(*o.path), policy.id, o.message,
+                                     o.severity, ref, op, o.ref, suppressed=is_suppressed,
+                                     suppression_reason=reason if is_suppressed else "",
+                                     where=(res, o.path) if lazy else None))
         return tuple(found)
 
-    def _context(self, t: Transition, key: ResourceKey, res: Resource, old: Resource | None, op: str,
-                 new_status: RouteStatus | None, old_status: RouteStatus | None,
-                 issues: list[ValidationIssue], changed: set[ResourceKey], deleted: set[ResourceKey]) -> dict[str, Any]:
-        route = is_route(key.group, key.kind)
-        refs = {p.ref.parent_key for p in new_status.parents} if new_status else set()
-        status = status_fact(new_status)
+    def _outcomes(self, policy: Policy, facts: _Facts) -> tuple[_Outcome, ...] | str:
+        """What a policy finds on one object, reused while the facts it reads are unchanged; a string
+        says why the policy failed."""
+        memo = not policy.global_
+        if memo:
+            inputs = facts.inputs(self._reads(policy))
+            slot = (policy.id, facts.key)
+            hit = self._memo.get(slot)
+            if hit is not None and hit[0] == inputs:
+                return hit[1]
+        try:
+            outcomes = self._run(policy, facts.context())
+        except (JMESPathError, TypeError, ValueError, KeyError, AttributeError, RecursionError) as exc:
+            return f"{type(exc).__name__}: {exc}"
+        if memo:
+            self._memo[slot] = (inputs, outcomes)
+        return outcomes
+
+    def _reads(self, policy: Policy) -> tuple[str, ...]:
+        found = self._reads_of.get(policy.id)
+        if found is None:
+            names = _VARYING if policy.reads is None else [n for n in _VARYING if n in policy.reads]
+            found = self._reads_of[policy.id] = tuple(names)
+        return found
+
+    def _run(self, policy: Policy, context: dict[str, Any]) -> tuple[_Outcome, ...]:
+        ctx = dict(context)
+        ctx["params"] = {**policy.params, **_policy_params(self.params, policy.id)}
+        items: list[Any]
+        if policy.for_each is not None:
+            value = self._visit(policy.for_each.parsed, ctx)
+            items = value if isinstance(value, list) else ([] if value is None else [value])
+        else:
+            items = [None]
+        outcomes = []
+        for item in items:
+            ctx["item"] = item
+            if policy.when is not None and not _truthy(self._visit(policy.when.parsed, ctx)):
+                continue
+            outcomes.append(self._outcome(policy, ctx))
+        return tuple(outcomes)
+
+    def _outcome(self, policy: Policy, ctx: dict[str, Any]) -> _Outcome:
+        message = policy.message.render(ctx, self.options, self._visit)
+        severity = policy.severity
+        if policy.severity_from is not None:
+            value = self._visit(policy.severity_from.parsed, ctx)
+            if value is not None:
+                if value not in SEVERITY_VALUES:
+                    raise ValueError(f"severityFrom gave {value!r}, not one of {', '.join(SEVERITY_VALUES)}")
+                severity = value
+        severity = self.overrides.get(policy.id, severity)
+        path: tuple[str | int, ...] = ()
+        if policy.location is not None:
+            found = self._visit(policy.location.parsed, ctx)
+            if isinstance(found, list) and all(isinstance(p, (str, int)) for p in found):
+                path = tuple(found)
+        ref_text = ""
+        if policy.ref is not None:
+            value = self._visit(policy.ref.parsed, ctx)
+            ref_text = "" if value is None else (value if isinstance(value, str) else _canon(value))
+        return _Outcome(message, severity, path, ref_text)
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """One finding of a policy on an object, before it is tied to the object's file and line."""
+
+    message: str
+    severity: str
+    path: tuple[str | int, ...]  # where in the object (empty: the object itself)
+    ref: str
+
+
+# Facts that differ from object to object or commit to commit (the rest are fixed per policy and
+# object key: key, isRoute, mesh, params).
+_VARYING = ("resource", "old", "operation", "apiVersion", "file", "status", "backends", "oldStatus", "detached",
+            "orphaned", "validation", "commit")
+
+
+class _Facts:
+    """The facts of one object in one transition: stand-ins to compare cheaply, and the full
+    context, built only when some policy has to run."""
+
+    def __init__(self, engine: Engine, t: Transition, key: ResourceKey, res: Resource, old: Resource | None,
+                 op: str, issues: list[ValidationIssue], changed: set[ResourceKey],
+                 deleted: set[ResourceKey]) -> None:
+        self.engine, self.t, self.key, self.res, self.old, self.op = engine, t, key, res, old, op
+        self.issues, self.changed, self.deleted = issues, changed, deleted
+        self.route = is_route(key.group, key.kind)
+        self.new_status: RouteStatus | None = t.new_res.routes.get(key) if self.route and op != "delete" else None
+        self.old_status: RouteStatus | None = t.old_res.routes.get(key) if self.route else None
+        self._proxies: dict[str, Any] = {}
+        self._context: dict[str, Any] | None = None
+        self._detached: list[dict[str, Any]] | None = None
+        self._orphaned: list[dict[str, Any]] | None = None
+
+    def inputs(self, names: tuple[str, ...]) -> tuple[Any, ...]:
+        return tuple(self.proxy(n) for n in names)
+
+    def proxy(self, name: str) -> Any:
+        """A value equal between two transitions whenever the fact `name` is (bodies compare by value)."""
+        if name in self._proxies:
+            return self._proxies[name]
+        res, op = self.res, self.op
+        value: Any
+        if name == "resource":
+            value = res.body if op != "delete" else None
+        elif name == "old":
+            value = self.old.body if self.old is not None and op != "create" else None
+        elif name == "operation":
+            value = op
+        elif name == "apiVersion":
+            value = res.api_version
+        elif name == "file":
+            value = res.file
+        elif name == "status":
+            status = self.new_status
+            value = None if status is None else (status, tuple(
+                _hint(self.t.new, p.ref) for p in status.parents if p.presence.state == "missing"))
+        elif name == "backends":
+            value = self.t.new_res.backends.get(self.key, ()) if op != "delete" else ()
+        elif name == "oldStatus":
+            value = self.old_status
+        elif name == "detached":
+            value = self.detached()
+        elif name == "orphaned":
+            value = self.orphaned()
+        elif name == "validation":
+            value = tuple(self.issues)
+        else:
+            value = self.t.commit
+        self._proxies[name] = value
+        return value
+
+    def detached(self) -> list[dict[str, Any]]:
+        if self._detached is None:
+            new, old, op = self.new_status, self.old_status, self.op
+            if self.route and (op == "update" or (op == "none" and old != new)):
+                refs = {p.ref.parent_key for p in new.parents} if new else set()
+                self._detached = detached(old, new, refs, self.changed)
+            else:
+                self._detached = []
+        return self._detached
+
+    def orphaned(self) -> list[dict[str, Any]]:
+        if self._orphaned is None:
+            self._orphaned = orphaned(self.old_status, self.new_status, self.deleted, self.changed) \
+                if self.route and self.op != "delete" else []
+        return self._orphaned
+
+    def context(self) -> dict[str, Any]:
+        if self._context is not None:
+            return self._context
+        t, key, res, old, op = self.t, self.key, self.res, self.old, self.op
+        status = status_fact(self.new_status)
         if status is not None:
-            for parent in status["parents"]:
-                parent["hint"] = _hint(t.new, parent) if parent["presence"]["state"] == "missing" else ""
-        return {
+            for parent, p in zip(status["parents"], self.new_status.parents if self.new_status else (), strict=True):
+                parent["hint"] = _hint(t.new, p.ref) if parent["presence"]["state"] == "missing" else ""
+        self._context = {
             "resource": res.body if op != "delete" else None,
             "old": old.body if old is not None and op != "create" else None,
             "operation": op,
             "key": key.as_dict(),
             "apiVersion": res.api_version,
             "file": res.file,
-            "isRoute": route,
+            "isRoute": self.route,
             "status": status,
             "backends": backend_facts(t.new_res.backends.get(key, ())) if op != "delete" else [],
-            "mesh": self.mesh,
-            "oldStatus": status_fact(old_status),
-            "detached": detached(old_status, new_status, refs, changed) if (route and op == "update") or (
-                route and op == "none" and old_status != new_status) else [],
-            "orphaned": orphaned(old_status, new_status, deleted, changed) if route and op != "delete" else [],
-            "validation": validation_fact(issues),
+            "mesh": self.engine.mesh,
+            "oldStatus": status_fact(self.old_status),
+            "detached": self.detached(),
+            "orphaned": self.orphaned(),
+            "validation": validation_fact(self.issues),
             "commit": t.commit,
-            "params": self.params,
+            "params": self.engine.params,
         }
-
-    def _run(self, policy: Policy, context: dict[str, Any], res: Resource, op: str,
-             ignore: set[str], reason: str) -> list[Finding]:
-        ref = ref_of(res)
-        try:
-            ctx = dict(context)
-            ctx["params"] = {**policy.params, **_policy_params(self.params, policy.id)}
-            items: list[Any]
-            if policy.for_each is not None:
-                value = policy.for_each.search(ctx, options=self.options)
-                items = value if isinstance(value, list) else ([] if value is None else [value])
-            else:
-                items = [None]
-            findings = []
-            for item in items:
-                ctx["item"] = item
-                if policy.when is not None and not _truthy(policy.when.search(ctx, options=self.options)):
-                    continue
-                findings.append(self._finding(policy, ctx, res, ref, op, ignore, reason))
-            return findings
-        except (JMESPathError, TypeError, ValueError, KeyError, AttributeError, RecursionError) as exc:
-            return [Finding(res.file, res.line, POLICY_ERROR,
-                            f"policy {policy.id} failed on {ref}: {type(exc).__name__}: {exc}", "error",
-                            ref, op, policy.id)]
-
-    def _finding(self, policy: Policy, ctx: dict[str, Any], res: Resource, ref: ResourceRef, op: str,
-                 ignore: set[str], reason: str) -> Finding:
-        message = policy.message.render(ctx, self.options)
-        severity = policy.severity
-        if policy.severity_from is not None:
-            value = policy.severity_from.search(ctx, options=self.options)
-            if value is not None:
-                if value not in SEVERITY_VALUES:
-                    raise ValueError(f"severityFrom gave {value!r}, not one of {', '.join(SEVERITY_VALUES)}")
-                severity = value
-        severity = self.overrides.get(policy.id, severity)
-        line = res.line
-        if policy.location is not None:
-            path = policy.location.search(ctx, options=self.options)
-            if isinstance(path, list) and all(isinstance(p, (str, int)) for p in path):
-                line = res.line_of(*path)
-        ref_text = ""
-        if policy.ref is not None:
-            value = policy.ref.search(ctx, options=self.options)
-            ref_text = "" if value is None else (value if isinstance(value, str) else _canon(value))
-        is_suppressed = (policy.id in ignore or "*" in ignore) and policy.id not in self.forbid
-        return Finding(res.file, line, policy.id, message, severity, ref, op, ref_text,
-                       suppressed=is_suppressed, suppression_reason=reason if is_suppressed else "")
+        return self._context
 
 
-def _hint(state: State, parent: dict[str, Any]) -> str:
+def _hint(state: State, ref: ParentRef) -> str:
     """A likely fix when the name exists as another kind (the defaulted-kind mistake)."""
-    ref = parent["ref"]
     for group, kind in (("", "Service"), ("gateway.networking.k8s.io", "Gateway")):
-        if (group, kind) == (ref["group"], ref["kind"]):
+        if (group, kind) == (ref.group, ref.kind):
             continue
-        if state.get(ResourceKey(group, kind, ref["namespace"], ref["name"])) is not None:
+        if state.get(ResourceKey(group, kind, ref.namespace, ref.name)) is not None:
             spelled = "group: core (or \"\"), kind: Service" if kind == "Service" else \
                 "kind: Gateway, group: gateway.networking.k8s.io"
             return f"; a {kind} of that name exists: did you mean {spelled}?"

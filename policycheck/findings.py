@@ -6,9 +6,9 @@ output format is deterministic.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any
+from typing import Any, Protocol
 
 SEVERITIES = ("error", "warning", "info")
 PASS, FAIL = "pass", "fail"
@@ -32,6 +32,13 @@ class ResourceRef:
         return f"{self.kind} {self.namespace}/{self.name}" if self.namespace else f"{self.kind} {self.name}"
 
 
+class Locatable(Protocol):
+    """What a finding's line is read from: a resource and its locator."""
+
+    def line_of(self, *path: str | int) -> int:
+        """Line of a nested node, falling back to the nearest ancestor that exists."""
+
+
 @dataclass(frozen=True, order=True)
 class Finding:
     file: str
@@ -46,6 +53,17 @@ class Finding:
     new: bool = True
     suppressed: bool = False
     suppression_reason: str = ""
+    # Until `located()`: the resource and the path inside it that `line` stands for (then 0).
+    # A line costs composing the file's node tree, and most findings are carried from commit
+    # to commit without ever being shown.
+    where: tuple[Locatable, tuple[str | int, ...]] | None = field(default=None, compare=False, repr=False)
+
+    def located(self, new: bool | None = None) -> Finding:
+        """This finding with its line known (and `new` set, when given)."""
+        if self.where is None and (new is None or new == self.new):
+            return self
+        line = self.line if self.where is None else self.where[0].line_of(*self.where[1])
+        return replace(self, line=line, where=None, new=self.new if new is None else new)
 
     @cached_property
     def key(self) -> tuple[str, str, str, str, str, str]:

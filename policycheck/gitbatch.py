@@ -63,8 +63,75 @@ def read_blobs(git_dir: str, shas: Iterable[str]) -> dict[str, bytes]:
     return out
 
 
+class BlobStream:
+    """Blobs read in one pass of `git cat-file --batch`, handed out as they are asked for.
+
+    Every id is written at once (from a thread) and the answers are read on demand: git
+    decompresses the next blobs while the caller parses the last one, and no more than what was
+    skipped is held in memory (all of the tree, with `read_blobs`). A blob asked for out of order
+    is read ahead to, the ones passed over kept until asked for. `get` answers None for an id the
+    stream does not hold (never listed, or handed out already), so the caller reads it another way.
+    """
+
+    def __init__(self, git_dir: str, shas: Iterable[str]) -> None:
+        self._order = list(dict.fromkeys(shas))
+        self._pending = set(self._order)  # listed, not read yet
+        self._ahead: dict[str, bytes] = {}  # read, not asked for yet
+        self._next = 0
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._feeder: threading.Thread | None = None
+        if self._order:
+            self._proc = subprocess.Popen(["git", "--git-dir", git_dir, "cat-file", "--batch"],
+                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+            assert self._proc.stdin is not None
+            self._feeder = threading.Thread(target=_feed, daemon=True,
+                                            args=(self._proc.stdin, [s.encode("ascii") for s in self._order]))
+            self._feeder.start()
+
+    def __enter__(self) -> BlobStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def get(self, sha: str) -> bytes | None:
+        found = self._ahead.pop(sha, None)
+        if found is not None or sha not in self._pending:
+            return found
+        proc = self._proc
+        assert proc is not None and proc.stdout is not None
+        readline, read = proc.stdout.readline, proc.stdout.read
+        while True:
+            current = self._order[self._next]
+            self._next += 1
+            self._pending.discard(current)
+            header = readline().split()
+            if len(header) != 3:
+                self.close()
+                raise GitError(f"cannot read object {current}: {b' '.join(header).decode(errors='replace')}")
+            data = read(int(header[2]) + 1)[:-1]
+            if not self._pending:
+                self.close()
+            if current == sha:
+                return data
+            self._ahead[current] = data
+
+    def close(self) -> None:
+        """Stop git (what was not read is dropped) and wait for it."""
+        proc, self._proc = self._proc, None
+        self._pending.clear()
+        if proc is None:
+            return
+        assert proc.stdout is not None
+        proc.stdout.close()  # a feeder still writing then fails and stops
+        if self._feeder is not None:
+            self._feeder.join()
+        proc.wait()
+
+
 def diffs(git_dir: str, pairs: Iterable[tuple[str, str]]) -> dict[str, list[Change]]:
     """Files changed from parent to commit, for every (commit, parent) pair, via one `git diff-tree --stdin`."""
+    pairs = list(pairs)
     lines = [f"{commit} {parent}".encode("ascii") for commit, parent in pairs]
     if not lines:
         return {}
@@ -72,7 +139,8 @@ def diffs(git_dir: str, pairs: Iterable[tuple[str, str]]) -> dict[str, list[Chan
                           input=b"".join(line + b"\n" for line in lines), capture_output=True)
     if proc.returncode != 0:
         raise GitError(f"git diff-tree failed: {proc.stderr.decode(errors='replace').strip()}")
-    out: dict[str, list[Change]] = {}
+    # A commit that changed nothing gets no header at all: its list stays empty.
+    out: dict[str, list[Change]] = {commit: [] for commit, _ in pairs}
     current: list[Change] | None = None
     parts = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
     i = 0

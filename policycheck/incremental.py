@@ -22,18 +22,19 @@ Changes to what the presence oracle itself reads (generators) re-resolve everyth
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from policycheck.model import CORE_GROUP, GATEWAY_GROUP, ROUTE_KINDS, Resource, ResourceKey, is_route
+from policycheck.overlay import Overlay
 from policycheck.resolver.backends import backend_refs
 from policycheck.resolver.certificates import PRODUCER_KINDS, certificate_names, produced_names
 from policycheck.resolver.fields import as_list, as_str
 from policycheck.resolver.gateways import LISTENER_SET_KINDS, listener_set_parent
 from policycheck.resolver.memo import BodyMemo
 from policycheck.state import State
-from policycheck.status import Resolution
+from policycheck.status import BackendStatus, Resolution, RouteStatus
 
 # Kinds whose change may alter the status of routes that do not name them in any way
 # this module follows: generators change what the presence oracle answers.
@@ -171,63 +172,47 @@ class _RouteIndex:
     """Routes by what they name, so a change finds its routes without scanning them all.
 
     Derived from the parent state's index by re-indexing only the routes that
-    changed; the maps are copied shallowly and a set is copied only when touched.
+    changed: the maps are overlays of the parent's, and a set is copied only when
+    one of those routes is added to it or removed from it.
     """
 
-    by_name: dict[Name, set[ResourceKey]]
-    by_namespace: dict[str, set[ResourceKey]]  # routes naming anything in a namespace
-    by_own_namespace: dict[str, set[ResourceKey]]
-    by_service: dict[Name, set[ResourceKey]]
+    by_name: Mapping[Name, set[ResourceKey]]
+    by_namespace: Mapping[str, set[ResourceKey]]  # routes naming anything in a namespace
+    by_own_namespace: Mapping[str, set[ResourceKey]]
+    by_service: Mapping[Name, set[ResourceKey]]
 
     @classmethod
     def build(cls, state: State) -> _RouteIndex:
-        idx = cls({}, {}, {}, {})
+        tables: tuple[dict[Any, set[ResourceKey]], ...] = ({}, {}, {}, {})
         for group_kind in _ROUTE_GROUP_KINDS:
             for res in state.of_kind(*group_kind):
-                idx._add(res, None)
-        return idx
+                for i, k in _slots(res):
+                    tables[i].setdefault(k, set()).add(res.key)
+        return cls(*(Overlay.adopt(t) for t in tables))
 
     def derive(self, old: State, new: State, routes: Iterable[ResourceKey]) -> _RouteIndex:
-        idx = _RouteIndex(dict(self.by_name), dict(self.by_namespace), dict(self.by_own_namespace),
-                          dict(self.by_service))
-        copied: set[int] = set()
+        tables: tuple[Mapping[Any, set[ResourceKey]], ...] = (self.by_name, self.by_namespace,
+                                                             self.by_own_namespace, self.by_service)
+        edits: tuple[dict[Any, set[ResourceKey]], ...] = ({}, {}, {}, {})
         for key in routes:
             before, after = old.get(key), new.get(key)
-            if before is not None:
-                idx._remove(before, copied)
-            if after is not None:
-                idx._add(after, copied)
-        return idx
+            was = set(_slots(before)) if before is not None else set()
+            now = set(_slots(after)) if after is not None else set()
+            # Only where the route enters or leaves a set: most edits name what they named before,
+            # and the sets of a shared Gateway's name or namespace hold nearly every route.
+            for slots, add in ((was - now, False), (now - was, True)):
+                for i, k in slots:
+                    found = edits[i].get(k)
+                    if found is None:
+                        found = edits[i][k] = set(tables[i].get(k, ()))
+                    if add:
+                        found.add(key)
+                    else:
+                        found.discard(key)
+        def patched(table: Mapping[Any, set[ResourceKey]], edit: dict[Any, set[ResourceKey]]) -> Any:
+            return Overlay.of(table).derive(edit) if edit else table
 
-    def _maps(self, res: Resource) -> Iterator[tuple[dict[Any, set[ResourceKey]], Any]]:
-        refs = route_refs(res)
-        for name in refs.names:
-            yield self.by_name, name
-        for ns in refs.namespaces:
-            yield self.by_namespace, ns
-        yield self.by_own_namespace, res.key.namespace
-        for name in refs.service_parents:
-            yield self.by_service, name
-
-    def _slot(self, table: dict[Any, set[ResourceKey]], k: Any, copied: set[int] | None) -> set[ResourceKey]:
-        found = table.get(k)
-        if found is None:
-            found = table[k] = set()
-            if copied is not None:
-                copied.add(id(found))
-        elif copied is not None and id(found) not in copied:
-            found = table[k] = set(found)
-            copied.add(id(found))
-        return found
-
-    def _add(self, res: Resource, copied: set[int] | None) -> None:
-        for table, k in self._maps(res):
-            self._slot(table, k, copied).add(res.key)
-
-    def _remove(self, res: Resource, copied: set[int]) -> None:
-        for table, k in self._maps(res):
-            if k in table:
-                self._slot(table, k, copied).discard(res.key)
+        return _RouteIndex(*(patched(t, e) for t, e in zip(tables, edits, strict=True)))
 
     def routes(self, d: _Dirty) -> set[ResourceKey]:
         out: set[ResourceKey] = set()
@@ -241,6 +226,18 @@ class _RouteIndex:
         for name in d.services:
             out |= self.by_service.get(name, empty)
         return out
+
+
+def _slots(res: Resource) -> Iterator[tuple[int, Any]]:
+    """Where a route is indexed: (table, key) for by_name, by_namespace, by_own_namespace, by_service."""
+    refs = route_refs(res)
+    for name in refs.names:
+        yield 0, name
+    for ns in refs.namespaces:
+        yield 1, ns
+    yield 2, res.key.namespace
+    for name in refs.service_parents:
+        yield 3, name
 
 
 # The index of the last few states, by identity (the state is held, so its id is not reused).
@@ -277,18 +274,20 @@ def merge(previous: Resolution, fresh: Resolution, new: State, resolved: set[Res
           gone: Iterable[ResourceKey] | None = None) -> Resolution:
     """Statuses of `fresh` for the resolved routes, `previous` for the rest still present.
 
-    With `gone` (the objects the change deleted) the previous maps are copied and
-    patched instead of filtered, so a commit costs what it changed.
+    With `gone` (the objects the change deleted) the previous maps are patched
+    (as overlays of them, not copies) instead of filtered, so a commit costs what
+    it changed.
     """
+    routes: Mapping[ResourceKey, RouteStatus]
+    backends: Mapping[ResourceKey, tuple[BackendStatus, ...]]
     if gone is None:
         routes = {k: v for k, v in previous.routes.items() if k in new.resources and k not in resolved}
         backends = {k: v for k, v in previous.backends.items() if k in new.resources and k not in resolved}
+        routes.update(fresh.routes)
+        backends.update(fresh.backends)
     else:
-        routes, backends = dict(previous.routes), dict(previous.backends)
-        for k in (*resolved, *gone):
-            routes.pop(k, None)
-            backends.pop(k, None)
-    routes.update(fresh.routes)
-    backends.update(fresh.backends)
+        drop = (*resolved, *gone)
+        routes = Overlay.of(previous.routes).derive(fresh.routes, drop)
+        backends = Overlay.of(previous.backends).derive(fresh.backends, drop)
     validation = tuple(v for v in previous.validation if v.key in new.resources and v.key not in resolved)
     return Resolution(routes, fresh.gateways, fresh.listener_sets, validation + fresh.validation, backends)

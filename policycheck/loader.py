@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from policycheck.collector import long_lived
 from policycheck.config import Config
 from policycheck.diagnostics import SKIPPED, Diagnostic
 from policycheck.gitops.kustomize import Kustomization, is_kustomization
@@ -70,6 +71,11 @@ class Loader:
         self._parsed[(path, blob)] = entry
         return entry
 
+    def share_parsed(self, other: Loader) -> None:
+        """Take the files `other` parsed (and parse into the same memory): another run of the same
+        repository whose configuration parses alike, such as one cluster of a repository with several."""
+        self._parsed = other._parsed
+
     def _namespace_for(self, path: str) -> str:
         """The namespace a file's objects get when they name none, before placement.
 
@@ -94,9 +100,10 @@ class Loader:
 
     def state(self, files: dict[str, tuple[str, str]]) -> State:
         """A state from a full listing path -> (mode, blob)."""
-        raw = {p: self._parsed_entry(p, blob, mode) for p, (mode, blob) in sorted(files.items())
-               if self.config.wants(p) and not mode.startswith("160")}
-        return self._build(raw)
+        with long_lived():  # a whole tree's objects, kept for the run
+            raw = {p: self._parsed_entry(p, blob, mode) for p, (mode, blob) in sorted(files.items())
+                   if self.config.wants(p) and not mode.startswith("160")}
+            return self._build(raw)
 
     def from_entries(self, entries: Iterable[FileEntry]) -> State:
         """A state from entries this loader parsed (files on disk, no Git)."""
@@ -144,9 +151,9 @@ class Loader:
         return state
 
 
-def load_paths(paths: Iterable[str], config: Config) -> State:
+def load_paths(paths: Iterable[str], config: Config, loader: Loader | None = None) -> State:
     """A state from files and folders on disk (no Git): `policycheck status PATH...`."""
-    loader = Loader(config)
+    loader = loader or Loader(config)
     entries: list[FileEntry] = []
     for raw in paths:
         root = Path(raw)

@@ -30,12 +30,54 @@ NamespaceFor = Callable[[str], str]
 
 
 def is_helm_template(path: str, text: str, chart_dirs: frozenset[str] = frozenset()) -> bool:
-    """A file Helm renders: under a chart's templates/ folder, or holding {{ }}."""
+    """A file Helm renders: under a chart's templates/ folder, or holding {{ }} where a manifest cannot.
+
+    A Flux HelmRelease or an Argo CD Application may hold `{{ ... }}` in its chart
+    values (the chart renders them with `tpl`): such a file is a manifest, read
+    as usual, when every document parses and every marker sits in a string
+    value under the chart values (`spec.values`; an Application's `helm`).
+    Markers anywhere else (a key, metadata, another kind, text that does not
+    parse, a `templates/` folder) make it a template.
+    """
     parts = path.split("/")
     for i, part in enumerate(parts[:-1]):
         if part == "templates" and "/".join(parts[:i]) in chart_dirs:
             return True
-    return bool(_HELM_MARKER.search(text))
+    if not _HELM_MARKER.search(text):
+        return False
+    if "templates" in parts[:-1]:
+        return True
+    loaded = load_stream(text)
+    return loaded.error is not None or not all(_markers_in_chart_values(doc) for doc in loaded.documents)
+
+
+def _markers_in_chart_values(doc: Any) -> bool:
+    """Whether every {{ }} of a document is in a string value under its chart values."""
+    allowed: tuple[tuple[str | int, ...], ...] = ()
+    if isinstance(doc, dict) and isinstance(doc.get("apiVersion"), str):
+        group = doc["apiVersion"].split("/")[0]
+        spec = doc.get("spec")
+        if group == "helm.toolkit.fluxcd.io" and doc.get("kind") == "HelmRelease":
+            allowed = (("spec", "values"),)
+        elif group == "argoproj.io" and doc.get("kind") == "Application" and isinstance(spec, dict):
+            sources = spec.get("sources")
+            allowed = (("spec", "source", "helm"),) + (tuple(("spec", "sources", i, "helm")
+                                                             for i in range(len(sources)))
+                                                       if isinstance(sources, list) else ())
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(doc, ())]
+    while stack:
+        node, at = stack.pop()
+        if isinstance(node, str):
+            if _HELM_MARKER.search(node) and not any(at[:len(a)] == a for a in allowed):
+                return False
+        elif isinstance(node, dict):
+            for k, v in node.items():
+                if isinstance(k, str) and _HELM_MARKER.search(k):
+                    return False
+                stack.append((v, (*at, k)))
+        elif isinstance(node, list):
+            stack.extend((v, (*at, i)) for i, v in enumerate(node))
+    return True
 
 
 def decode(path: str, data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[str | None, Diagnostic | None]:

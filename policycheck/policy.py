@@ -7,7 +7,7 @@ that silently does not run looks exactly like a pass.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,13 +30,15 @@ class Template:
 
     parts: tuple[str | Any, ...]
 
-    def render(self, context: Any, options: Any) -> str:
+    def render(self, context: Any, options: Any, visit: Callable[[Any, Any], Any] | None = None) -> str:
+        """The message for `context`; `visit(parsed, context)` evaluates a hole when given (an
+        interpreter kept by the caller), else each hole is searched with `options`."""
         out = []
         for part in self.parts:
             if isinstance(part, str):
                 out.append(part)
             else:
-                value = part.search(context, options=options)
+                value = visit(part.parsed, context) if visit is not None else part.search(context, options=options)
                 out.append(_text(value))
         return "".join(out)
 
@@ -77,6 +79,9 @@ class Policy:
     global_: bool = False
     # The expressions as written, for `policycheck policies show`.
     expressions: dict[str, str] = field(default_factory=dict)
+    # Top-level facts the expressions read (None: possibly all of them, e.g. through `@`):
+    # a policy's outcome for an object is reused while these facts are unchanged.
+    reads: frozenset[str] | None = None
 
 
 _GLOBAL_FUNCS = ("lookup", "lookup_old", "objects", "objects_old")
@@ -131,6 +136,46 @@ def _calls(node: Any) -> set[str]:
     return out
 
 
+# Node types whose children are evaluated against the current node as given, in order.
+_SAME_SCOPE = frozenset({"or_expression", "and_expression", "not_expression", "comparator", "multi_select_list",
+                         "multi_select_dict", "key_val_pair", "function_expression", "flatten"})
+# Node types whose first child is evaluated against the current node, the rest against its result.
+_LEFT_SCOPE = frozenset({"subexpression", "index_expression", "projection", "value_projection",
+                         "filter_projection", "pipe"})
+_NO_READ = frozenset({"literal", "index", "slice", "expref"})
+
+
+def root_fields(node: Any, at_root: bool = True) -> frozenset[str] | None:
+    """The top-level fields of the input an expression reads; None when it may read the input whole.
+
+    Below a projection, a filter, a pipe or a sub-expression the current node is no longer the
+    input, so only names looked up at the top count. Anything unfamiliar counts as reading all.
+    """
+    if not isinstance(node, dict):
+        return None
+    kind = node.get("type")
+    children = node.get("children", [])
+    if kind == "field":
+        return frozenset({node["value"]}) if at_root else frozenset()
+    if kind in ("identity", "current"):
+        return None if at_root else frozenset()
+    if kind in _NO_READ:
+        return frozenset()
+    if kind in _SAME_SCOPE:
+        scopes = [at_root] * len(children)
+    elif kind in _LEFT_SCOPE:
+        scopes = [at_root] + [False] * (len(children) - 1)
+    else:
+        return None
+    out: set[str] = set()
+    for child, scope in zip(children, scopes, strict=True):
+        found = root_fields(child, scope)
+        if found is None:
+            return None
+        out |= found
+    return frozenset(out)
+
+
 def _template(message: str, source: str, lines: LineMap) -> Template:
     parts: list[str | Any] = []
     pos = 0
@@ -161,9 +206,12 @@ def parse_policy(text: str, source: str, expected_id: str | None = None) -> Poli
     message = _template(data["message"], source, lines)
     compiled = {k: _compile(data.get(k), source, lines, k) for k in _EXPRESSION_KEYS}
     calls: set[str] = set()
+    reads: set[str] | None = set()
     for expr in [*compiled.values(), *(p for p in message.parts if not isinstance(p, str))]:
         if expr is not None:
             calls |= _calls(expr.parsed)
+            found = root_fields(expr.parsed)
+            reads = None if found is None or reads is None else reads | found
     return Policy(
         id=pid,
         severity=data["severity"],
@@ -189,6 +237,7 @@ def parse_policy(text: str, source: str, expected_id: str | None = None) -> Poli
         global_=bool(calls & set(_GLOBAL_FUNCS)) or any("commit" in str(data.get(k, ""))
                                                           for k in ("message", *_EXPRESSION_KEYS)),
         expressions={k: data[k].strip() for k in ("message", *_EXPRESSION_KEYS) if k in data},
+        reads=frozenset(reads) if reads is not None else None,
     )
 
 

@@ -12,12 +12,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from policycheck.collector import long_lived, rare_passes
 from policycheck.diagnostics import DUPLICATE, POLICY_ERROR, Diagnostic
 from policycheck.engine import ByResource, Engine, Findings, Transition, ref_of, suppressed_policies
 from policycheck.findings import FAIL, PASS, CommitResult, Finding, PolicyInfo, Report, Suppression
 from policycheck.gitsource import Change
 from policycheck.incremental import affected_routes, merge
 from policycheck.model import ResourceKey
+from policycheck.overlay import Overlay
 from policycheck.policy import Policy
 from policycheck.resolver import resolve
 from policycheck.state import State
@@ -44,12 +46,18 @@ class Target:
 class Evaluated:
     state: State
     resolution: Resolution
-    findings: dict[tuple[str, ...], Finding]
+    findings: Findings
     by_resource: ByResource = field(default_factory=dict)
     # Objects whose facts differ from the parent transition's (None: all of them).
     touched: set[ResourceKey] | None = None
     # `by_resource`'s findings by key, carried to the child and patched there.
     local: Findings | None = None
+    # Keys of the findings that fail a commit although it does not list them (a policy that
+    # could not run; with fail-on=all, any error), derived from the parent's (None: not yet known).
+    alarms: set[tuple[str, ...]] | None = None
+    # The findings not in `local` (None: not known): deletions, loader diagnostics, policies that
+    # read the whole state. They are made anew every time rather than carried.
+    extra: Findings | None = None
 
 
 class Snapshots(Protocol):
@@ -91,7 +99,7 @@ class Runner:
         if rev in self._done:
             return self._done[rev]
         if rev is None:
-            ev = Evaluated(EMPTY, Resolution({}), {}, {}, set())
+            ev = Evaluated(EMPTY, Resolution({}), {}, {}, set(), {}, set(), {})
             self._done[None] = ev
             return ev
         # What a snapshot holds is a commit judged by a run that built nothing before it: the
@@ -110,56 +118,49 @@ class Runner:
             return Evaluated(state, resolution, {})
         parent = self._evaluated(self.parent_of(rev), depth + 1)
         ops = _operations(parent.state, state, None)
-        findings, by_resource, local = self._judge(Transition(state, parent.state, resolution, parent.resolution, ops,
-                                                       {"id": rev}), state)
+        findings, by_resource, local, extra = self._judge(
+            Transition(state, parent.state, resolution, parent.resolution, ops, {"id": rev}), state)
         ev = Evaluated(state, resolution, findings, by_resource, set(ops) | _differing(parent.resolution, resolution),
-                       local)
+                       local, extra=extra)
         self._done[rev] = ev
         if snapshots is not None:
             snapshots.store(rev, ev)
         return ev
 
     def _judge(self, t: Transition, state: State, base: Evaluated | None = None,
-               dirty: set[ResourceKey] | None = None) -> tuple[Findings, ByResource, Findings]:
+               dirty: set[ResourceKey] | None = None) -> tuple[Findings, ByResource, Findings, Findings]:
         if base is None:
-            findings, by_resource, local = self.engine.evaluate(t)
+            findings, by_resource, local, extra = self.engine.evaluate(t)
         else:
-            findings, by_resource, local = self.engine.evaluate(t, base.by_resource, dirty, base.local)
-        for d in state.diagnostics():
-            f = _diagnostic_finding(d)
-            findings[f.key] = f
-        return findings, by_resource, local
+            findings, by_resource, local, extra = self.engine.evaluate(t, base.by_resource, dirty, base.local)
+        diagnostics: dict[tuple[str, ...], Finding] = {f.key: f for f in map(_diagnostic_finding, state.diagnostics())}
+        if diagnostics:
+            findings = Overlay.of(findings).derive(diagnostics)
+            extra = {**extra, **diagnostics}
+        return findings, by_resource, local, extra
 
     # -- the run -----------------------------------------------------------
     def run(self, targets: Iterable[Target], policies_info: tuple[PolicyInfo, ...]) -> Report:
         results = []
         targets = list(targets)
         last: Evaluated | None = None
-        for n, target in enumerate(targets):
-            if self.progress:
-                self.progress(n, len(targets), target.id)
-            parent = self._evaluated(target.parent)
-            state, changed_files = self.evolve(parent.state, target.parent, target)
-            ops = _operations(parent.state, state, changed_files)
-            changed_keys = set(ops)
-            affected = affected_routes(parent.state, state, changed_keys)
-            if affected is None:
-                resolution = resolve(state, self.profile, gateways=False)
-            else:
-                fresh = resolve(state, self.profile, routes=affected, gateways=False)
-                resolution = merge(parent.resolution, fresh, state, affected,
-                                   [k for k, op in ops.items() if op == "delete"])
-            commit = {"id": target.id, "parent": target.parent, "subject": target.subject}
-            touched = None if affected is None else changed_keys | affected
-            dirty = None if touched is None or parent.touched is None else touched | parent.touched
-            findings, by_resource, local = self._judge(
-                Transition(state, parent.state, resolution, parent.resolution, ops, commit), state,
-                parent, dirty)
-            ev = Evaluated(state, resolution, findings, by_resource, touched, local)
-            self._done[target.id] = ev
-            known = self._known_to_other_parents(target, state, resolution, findings, commit)
-            results.append(self._result(target, parent, ev, ops, changed_files, known))
-            last = ev
+        # How many later targets still judge against each revision: a state nobody will read
+        # again is dropped, so a long range holds a few states rather than one per commit.
+        uses: dict[str | None, int] = {}
+        for target in targets:
+            for rev in {target.parent, *target.parents}:
+                uses[rev] = uses.get(rev, 0) + 1
+        ranged = {t.id for t in targets}
+        with rare_passes():
+            for n, target in enumerate(targets):
+                if self.progress:
+                    self.progress(n, len(targets), target.id)
+                result, last = self._step(target)
+                results.append(result)
+                for rev in {target.parent, *target.parents}:
+                    uses[rev] -= 1
+                    if not uses[rev] and rev in self._done and rev in ranged:
+                        self._done.pop(rev).state.release()
         head_files = frozenset(last.state.files) if last else frozenset()
         head_objects = {}
         if last:
@@ -174,8 +175,35 @@ class Runner:
 
         return Report(tuple(results), policies_info, self.fail_on, head_files, head_objects, __version__)
 
+    def _step(self, target: Target) -> tuple[CommitResult, Evaluated]:
+        """Judge one target against its parent, derived from the parent's state and findings."""
+        if target.parent in self._done:
+            parent = self._done[target.parent]
+        else:
+            with long_lived():  # a whole state judged (the range's base), read by the commits after it
+                parent = self._evaluated(target.parent)
+        state, changed_files = self.evolve(parent.state, target.parent, target)
+        ops = _operations(parent.state, state, changed_files)
+        changed_keys = set(ops)
+        affected = affected_routes(parent.state, state, changed_keys)
+        if affected is None:
+            resolution = resolve(state, self.profile, gateways=False)
+        else:
+            fresh = resolve(state, self.profile, routes=affected, gateways=False)
+            resolution = merge(parent.resolution, fresh, state, affected,
+                               [k for k, op in ops.items() if op == "delete"])
+        commit = {"id": target.id, "parent": target.parent, "subject": target.subject}
+        touched = None if affected is None else changed_keys | affected
+        dirty = None if touched is None or parent.touched is None else touched | parent.touched
+        findings, by_resource, local, extra = self._judge(
+            Transition(state, parent.state, resolution, parent.resolution, ops, commit), state, parent, dirty)
+        ev = Evaluated(state, resolution, findings, by_resource, touched, local, extra=extra)
+        self._done[target.id] = ev
+        known = self._known_to_other_parents(target, state, resolution, findings, commit)
+        return self._result(target, parent, ev, ops, changed_files, known, dirty), ev
+
     def _known_to_other_parents(self, target: Target, state: State, resolution: Resolution,
-                                findings: dict[tuple[str, ...], Finding],
+                                findings: Findings,
                                 commit: dict[str, str | None]) -> frozenset[tuple[str, ...]]:
         """Finding keys a merge commit must not be blamed for.
 
@@ -187,22 +215,27 @@ class Runner:
         for rev in target.parents[1:]:
             other = self._evaluated(rev)
             ops = _operations(other.state, state, None)
-            seen, _, _ = self._judge(Transition(state, other.state, resolution, other.resolution, ops, commit), state)
+            seen = self._judge(Transition(state, other.state, resolution, other.resolution, ops, commit), state)[0]
             known.update(key for key in findings if key in other.findings or key not in seen)
         return frozenset(known)
 
     def _result(self, target: Target, parent: Evaluated, ev: Evaluated, ops: dict[ResourceKey, str],
-                changed_files: set[str], known: frozenset[tuple[str, ...]] = frozenset()) -> CommitResult:
+                changed_files: set[str], known: frozenset[tuple[str, ...]] = frozenset(),
+                dirty: set[ResourceKey] | None = None) -> CommitResult:
         """List the new findings and those on changed objects; count the rest; pass or fail.
 
         Works on key sets rather than walking every finding of the state, so a
         commit's cost does not grow with the findings the repository already had.
         """
         findings = ev.findings
-        new_keys = findings.keys() - parent.findings.keys() - known
+        volatile = _volatile(parent, ev, dirty)
+        if volatile is None:
+            new_keys = findings.keys() - parent.findings.keys() - known
+        else:  # a key that is not volatile is the parent's
+            new_keys = {k for k in volatile if k in findings and k not in parent.findings and k not in known}
         on_changed = set(_keys_on_changed(ev, ops, changed_files))
         listed_keys = new_keys | on_changed
-        listed = sorted((_with_new(findings[k], k in new_keys) for k in listed_keys), key=_order)
+        listed = sorted((findings[k].located(k in new_keys) for k in listed_keys), key=_order)
         failed = False
         for f in listed:
             if f.suppressed:
@@ -212,22 +245,52 @@ class Runner:
             unchecked = f.policy == POLICY_ERROR or (f.resource is None and f.severity == "error")
             if unchecked or (f.severity == "error" and f.new):
                 failed = True
+        # Kept for every commit (not only those that need it), so each is patched from its parent's.
+        alarms = self._alarms(parent, ev, volatile)
         if not failed:
-            for k, f in findings.items():
-                if f.suppressed or k in listed_keys:
-                    continue
-                if f.policy == POLICY_ERROR or (self.fail_on == "all" and f.severity == "error"):
-                    failed = True
-                    break
+            failed = any(k not in listed_keys for k in alarms)
         everything = None
         if self.list_all:
-            everything = tuple(sorted((_with_new(f, k in new_keys) for k, f in findings.items()), key=_order))
+            everything = tuple(sorted((f.located(k in new_keys) for k, f in findings.items()), key=_order))
         return CommitResult(
             commit=target.id, parent=target.parent, subject=target.subject,
             result=FAIL if failed else PASS, findings=tuple(listed), preexisting=len(findings) - len(listed_keys),
             changes=_count(ops), added_suppressions=_added_suppressions(parent.state, ev.state, ops),
             all_findings=everything,
         )
+
+
+    def _alarming(self, f: Finding) -> bool:
+        return not f.suppressed and (f.policy == POLICY_ERROR or (self.fail_on == "all" and f.severity == "error"))
+
+    def _alarms(self, parent: Evaluated, ev: Evaluated,
+                volatile: set[tuple[str, ...]] | None) -> set[tuple[str, ...]]:
+        """`ev.alarms`, patched from the parent's where findings may differ from it."""
+        if ev.alarms is not None:
+            return ev.alarms
+        findings = ev.findings
+        if volatile is None or parent.alarms is None:
+            ev.alarms = {k for k, f in findings.items() if self._alarming(f)}
+            return ev.alarms
+        alarms = {k for k in parent.alarms if k not in volatile}
+        alarms.update(k for k in volatile if k in findings and self._alarming(findings[k]))
+        ev.alarms = alarms
+        return alarms
+
+
+def _volatile(parent: Evaluated, ev: Evaluated, dirty: set[ResourceKey] | None) -> set[tuple[str, ...]] | None:
+    """Keys whose finding may differ between the parent's and ev's (None: any of them).
+
+    The findings of an object that is not dirty are carried from the parent as they are;
+    the rest are those of dirty objects and those made anew every time (`extra`).
+    """
+    if dirty is None or parent.extra is None or ev.extra is None:
+        return None
+    out: set[tuple[str, ...]] = {f.key for k in dirty for f in (*parent.by_resource.get(k, ()),
+                                                              *ev.by_resource.get(k, ()))}
+    out.update(parent.extra)
+    out.update(ev.extra)
+    return out
 
 
 def _order(f: Finding) -> tuple[str, int, str, str, tuple[str, ...]]:
@@ -241,7 +304,8 @@ def _keys_on_changed(ev: Evaluated, ops: dict[ResourceKey, str], changed_files: 
     diagnostics, deletions, policies that read the whole state) are scanned.
     """
     out: list[tuple[str, ...]] = [f.key for k in ops for f in ev.by_resource.get(k, ())]
-    rest = ev.findings.keys() - ev.local.keys() if ev.local is not None else ev.findings.keys()
+    rest = ev.extra if ev.extra is not None else ev.findings.keys() - ev.local.keys() if ev.local is not None \
+        else ev.findings.keys()
     for k in rest:
         f = ev.findings[k]
         r = f.resource
@@ -262,14 +326,6 @@ def _differing(old: Resolution, new: Resolution) -> set[ResourceKey]:
         issues_new.setdefault(v.key, []).append(v)
     out |= {k for k in issues_old.keys() | issues_new.keys() if issues_old.get(k) != issues_new.get(k)}
     return out
-
-
-def _with_new(f: Finding, new: bool) -> Finding:
-    if f.new == new:
-        return f
-    from dataclasses import replace
-
-    return replace(f, new=new)
 
 
 def _count(ops: dict[ResourceKey, str]) -> dict[str, int]:

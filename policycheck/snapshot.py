@@ -26,14 +26,13 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
-import io
 import os
 import pickle
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from policycheck.cache import code_digest, entry_bytes, read_entry, safe_loads, write_file
+from policycheck.cache import code_digest, read_entry, safe_loads, write_entry
 from policycheck.config import Config
 from policycheck.gitops.layout import Memory
 from policycheck.loader import Loader
@@ -122,7 +121,7 @@ def salt(config: Config, policies: Iterable[Policy], profile: str) -> str | None
 class _Pickler(pickle.Pickler):
     """Stores line maps as (path, blob): the text they hold is in Git already."""
 
-    def __init__(self, fh: io.BytesIO, lines: dict[int, tuple[str, str]]) -> None:
+    def __init__(self, fh: IO[bytes], lines: dict[int, tuple[str, str]]) -> None:
         super().__init__(fh, protocol=pickle.HIGHEST_PROTOCOL)
         self._lines = lines
         self.reader = Reader()  # one for the whole snapshot: given its blob reader once loaded
@@ -210,15 +209,24 @@ class SnapshotStore:
             return
         layout = self.loader.layout
         lines = _line_maps([*ev.state.files.values(), *memory.raw.values()])
-        buffer = io.BytesIO()
-        pickler = _Pickler(buffer, lines)
-        try:
+
+        def dump(fh: IO[bytes]) -> None:  # straight to the file: a snapshot is tens of megabytes
+            pickler = _Pickler(fh, lines)
             pickler.dump((_TAG, rev, pickler.reader, ev, memory, layout.first_seen, layout.generation))
+
+        try:
+            written = write_entry(self._file(key), key, dump)
         except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
             return  # an object not meant to be stored (an extension's locator): computed again next time
-        if write_file(self._file(key), entry_bytes(key, buffer.getvalue())):
+        if written:
             self.writes += 1
             self._prune()
+
+    def prune(self, keep: int) -> None:
+        """Keep the `keep` most recently written or used snapshots from now on (a run judging several
+        clusters, one snapshot each, prunes once at its end)."""
+        self.keep = keep
+        self._prune()
 
     def _prune(self) -> None:
         """Keep the most recently written or used snapshots."""

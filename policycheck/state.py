@@ -2,17 +2,19 @@
 
 A state is built from parsed files; the next commit's state is derived from
 its parent's by swapping the files the diff names. The indexes are derived the
-same way (copied and patched, never rebuilt), so the cost of a commit follows
-the size of its change, not the size of the repository.
+same way (patched, never rebuilt), and the large maps are overlays of the
+parent's rather than copies, so the cost of a commit follows the size of its
+change, not the size of the repository.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from policycheck.diagnostics import DUPLICATE, Diagnostic
 from policycheck.model import Resource, ResourceKey
+from policycheck.overlay import Overlay
 from policycheck.status import MISSING, Presence
 
 # Explains a key that no manifest defines: missing, unknown (a generator may
@@ -49,8 +51,8 @@ class _Index:
     """Everything derived from the files; shared structure is copied, not rebuilt."""
 
     # Every file defining a key, sorted by path: the first one wins.
-    defs: dict[ResourceKey, tuple[str, ...]]
-    by_key: dict[ResourceKey, Resource]
+    defs: Overlay[ResourceKey, tuple[str, ...]]
+    by_key: Overlay[ResourceKey, Resource]
     by_kind: dict[tuple[str, str], dict[ResourceKey, Resource]]
     with_diagnostics: set[str]
     multi: set[ResourceKey]  # keys defined in more than one file
@@ -77,7 +79,7 @@ class State:
     is reported as a duplicate.
     """
 
-    files: dict[str, FileEntry] = field(default_factory=dict)
+    files: Mapping[str, FileEntry] = field(default_factory=dict)
     absence: AbsenceOracle = _absent
     _idx: _Index | None = None
     _parent: tuple[State, frozenset[str]] | None = None  # (parent, paths that differ), until indexed
@@ -89,16 +91,27 @@ class State:
 
     def evolve(self, removed: Iterable[str], added: Iterable[FileEntry]) -> State:
         """A new state with some files removed or replaced; this one is untouched."""
-        files = dict(self.files)
-        touched: set[str] = set()
-        for path in removed:
-            if files.pop(path, None) is not None:
-                touched.add(path)
+        files = Overlay.of(self.files)
+        dropped = {path for path in removed if path in files}
+        touched = set(dropped)
+        put: dict[str, FileEntry] = {}
         for entry in added:
-            if files.get(entry.path) is not entry:
-                touched.add(entry.path)
-            files[entry.path] = entry
-        return State(files=files, absence=self.absence, _parent=(self, frozenset(touched)))
+            path = entry.path
+            current = put[path] if path in put else None if path in dropped else files.get(path)
+            if current is not entry:
+                touched.add(path)
+            put[path] = entry
+        return State(files=files.derive(put, dropped), absence=self.absence, _parent=(self, frozenset(touched)))
+
+    def release(self) -> None:
+        """Called once nothing will ask this state about absent keys any more.
+
+        The presence oracle refers back to its state, and that cycle would keep the state's
+        maps alive until a full pass of the cyclic collector (whose passes over ever more of
+        them cost a long run more than the run itself); without it, they go as soon as the
+        last reference does.
+        """
+        self.absence = _absent
 
     # -- indexing ------------------------------------------------------------
     def _index(self) -> _Index:
@@ -107,6 +120,10 @@ class State:
         parent = self._parent
         if parent is not None and parent[0]._idx is not None and len(parent[1]) * 4 < len(self.files) + 8:
             self._idx = self._patched(parent[0]._idx, parent[0].files, parent[1])
+            # A kind none of whose objects changed has the parent's list (the same objects).
+            same = parent[0]._idx.by_kind
+            self._kind_lists.update((gk, found) for gk, found in parent[0]._kind_lists.items()
+                                    if self._idx.by_kind.get(gk) is same.get(gk))
         else:
             self._idx = self._full()
         self._parent = None  # do not keep a chain of states alive
@@ -132,14 +149,18 @@ class State:
         for k, res in by_key.items():
             by_kind.setdefault((k.group, k.kind), {})[k] = res
         multi = {k for k, paths in frozen.items() if len(paths) > 1}
-        return _Index(frozen, by_key, by_kind, with_diags, multi, file_dups)
+        return _Index(Overlay.adopt(frozen), Overlay.adopt(by_key), by_kind, with_diags, multi, file_dups)
 
     def _winner(self, key: ResourceKey, path: str) -> Resource:
         return self.files[path].first(key)
 
-    def _patched(self, base: _Index, old_files: dict[str, FileEntry], touched: frozenset[str]) -> _Index:
-        defs = dict(base.defs)
-        by_key = dict(base.by_key)
+    def _patched(self, base: _Index, old_files: Mapping[str, FileEntry], touched: frozenset[str]) -> _Index:
+        # Owners per key changed here (empty: none left), over the parent's.
+        changes: dict[ResourceKey, tuple[str, ...]] = {}
+
+        def owners(key: ResourceKey) -> tuple[str, ...]:
+            return changes[key] if key in changes else base.defs.get(key, ())
+
         by_kind = dict(base.by_kind)
         copied: set[tuple[str, str]] = set()
         with_diags = set(base.with_diagnostics)
@@ -151,11 +172,7 @@ class State:
             if old is not None:
                 for res in old.resources:
                     keys.add(res.key)
-                    paths = tuple(p for p in defs.get(res.key, ()) if p != path)
-                    if paths:
-                        defs[res.key] = paths
-                    else:
-                        defs.pop(res.key, None)
+                    changes[res.key] = tuple(p for p in owners(res.key) if p != path)
             new = self.files.get(path)
             with_diags.discard(path)
             file_dups.pop(path, None)
@@ -167,35 +184,37 @@ class State:
                     file_dups[path] = dups
                 for res in new.resources:
                     keys.add(res.key)
-                    paths = defs.get(res.key, ())
+                    paths = owners(res.key)
                     if path not in paths:
-                        defs[res.key] = tuple(sorted((*paths, path)))
+                        changes[res.key] = tuple(sorted((*paths, path)))
+        defs = base.defs.derive({k: v for k, v in changes.items() if v}, [k for k, v in changes.items() if not v])
+        put: dict[ResourceKey, Resource] = {}
         for key in keys:
             gk = (key.group, key.kind)
             if gk not in copied:
                 by_kind[gk] = dict(by_kind.get(gk, {}))
                 copied.add(gk)
-            owners = defs.get(key, ())
-            if len(owners) > 1:
+            found = defs.get(key, ())
+            if len(found) > 1:
                 multi.add(key)
             else:
                 multi.discard(key)
-            if owners:
-                res = self._winner(key, owners[0])
-                by_key[key] = res
+            if found:
+                res = put[key] = self._winner(key, found[0])
                 by_kind[gk][key] = res
             else:
-                by_key.pop(key, None)
                 by_kind[gk].pop(key, None)
+        by_key = base.by_key.derive(put, [k for k in keys if k not in put])
         return _Index(defs, by_key, by_kind, with_diags, multi, file_dups)
 
     # -- queries -------------------------------------------------------------
     @property
-    def resources(self) -> dict[ResourceKey, Resource]:
+    def resources(self) -> Mapping[ResourceKey, Resource]:
         return self._index().by_key
 
     def get(self, key: ResourceKey) -> Resource | None:
-        return self._index().by_key.get(key)
+        found: Resource | None = self._index().by_key.get(key)
+        return found
 
     def of_kind(self, group: str, kind: str) -> list[Resource]:
         found = self._kind_lists.get((group, kind))

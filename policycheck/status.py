@@ -7,6 +7,7 @@ the repository cannot tell (an object a Helm chart creates, an external parent).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -140,9 +141,9 @@ class BackendStatus:
 
 @dataclass(frozen=True)
 class Resolution:
-    routes: dict[ResourceKey, RouteStatus]
+    routes: Mapping[ResourceKey, RouteStatus]
     gateways: dict[ResourceKey, GatewayStatus] = field(default_factory=dict)
     listener_sets: dict[ResourceKey, GatewayStatus] = field(default_factory=dict)
     validation: tuple[ValidationIssue, ...] = ()
     # Per route, one entry per backendRef (resolved routes only).
-    backends: dict[ResourceKey, tuple[BackendStatus, ...]] = field(default_factory=dict)
+    backends: Mapping[ResourceKey, tuple[BackendStatus, ...]] = field(default_factory=dict)

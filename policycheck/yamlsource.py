@@ -16,8 +16,11 @@ lets ordinary manifests skip that walk.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Hashable
 from dataclasses import dataclass
+from sys import intern as _intern
 from typing import Any
 
 import yaml
@@ -27,6 +30,8 @@ try:  # LibYAML when the wheel has it (it almost always does)
 except ImportError:  # pragma: no cover - pure-Python fallback
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
+from yaml.nodes import ScalarNode
+
 from policycheck.model import PathPart
 
 YAMLError = yaml.YAMLError
@@ -34,17 +39,84 @@ YAMLError = yaml.YAMLError
 MAX_DEPTH = 100  # Kubernetes objects nest a few dozen levels at most
 MAX_ALIAS_NODES = 100_000  # nodes that aliases may add to a file once expanded
 _MERGE_TAG = "tag:yaml.org,2002:merge"
-_BLOCK_PREFIX = re.compile(r"^[ \t?:-]*", re.MULTILINE)
+_STR_TAG = "tag:yaml.org,2002:str"
+# What can make equal key nodes construct unequal keys, or unequal ones equal keys that the
+# screen for repeats must not see: merge keys (`<<`), explicit tags (`!`), NaN (not equal to
+# itself) and the value key (a plain `=`, retagged as a string while merges are flattened).
+_VALUE_KEY = re.compile(r"(?:^|[\s\[{,?:-])=(?:[\s,:\]}]|$)", re.MULTILINE)
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
-    """The safe loader, noting keys that a mapping repeats (YAML keeps the last one)."""
+    """The safe loader, noting keys that a mapping repeats (YAML keeps the last one).
 
-    def __init__(self, stream: str) -> None:
+    A repeated key is one whose (tag, text) an earlier key of the same mapping has. Unless the
+    text holds what can make key nodes and constructed keys disagree (see `_unlike_keys`), equal
+    key nodes construct equal keys, so a mapping whose dict has one entry per key node repeats
+    none and the keys are compared one by one only when it has fewer. Merge (`<<`) and value
+    (`=`) keys cannot occur then either, so SafeConstructor's flattening pass is skipped.
+
+    String scalars, the bulk of a manifest, are taken as they are (SafeConstructor makes
+    nothing else of them), without a construction step each. String keys are interned: a tree
+    repeats a few dozen key names hundreds of thousands of times, and one copy of each keeps the
+    parsed tree, and the pickles of the parse cache and of snapshots, smaller.
+    """
+
+    def __init__(self, stream: str, exact: bool | None = None) -> None:
         super().__init__(stream)
         self.duplicates: list[tuple[int, str]] = []
+        self._exact = exact if exact is not None else _unlike_keys(stream)
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Any:
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        # BaseResolver.resolve for scalars, without its list concatenation and calls (no path
+        # resolvers, no resolver for every first character): the composer asks once per node.
+        if kind is ScalarNode and not self.yaml_path_resolvers:
+            if not implicit[0]:
+                return _STR_TAG
+            table = self.yaml_implicit_resolvers
+            if value and None not in table:
+                for tag, regexp in table.get(value[0], ()):
+                    if regexp.match(value):
+                        return tag
+                return _STR_TAG
+        return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+
+    def construct_sequence(self, node: Any, deep: bool = False) -> Any:
+        if not isinstance(node, yaml.SequenceNode):
+            return super().construct_sequence(node, deep=deep)
+        construct = self.construct_object
+        return [child.value if child.tag == _STR_TAG and type(child) is ScalarNode else construct(child, deep=deep)
+                for child in node.value]
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        if self._exact or not isinstance(node, yaml.MappingNode):
+            self._note_duplicates(node)
+            return super().construct_mapping(node, deep=deep)
+        try:
+            mapping = self._mapping(node, deep)
+        except Exception:
+            self._note_duplicates(node)
+            raise
+        if len(mapping) != len(node.value):
+            self._note_duplicates(node)
+        return mapping
+
+    def _mapping(self, node: yaml.MappingNode, deep: bool) -> dict[Any, Any]:
+        """BaseConstructor.construct_mapping (no merge keys to flatten), strings taken as they are."""
+        construct = self.construct_object
+        mapping: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _STR_TAG and type(key_node) is ScalarNode:
+                key = _intern(key_node.value)
+            else:
+                key = construct(key_node, deep=deep)
+                if not isinstance(key, Hashable):
+                    raise yaml.constructor.ConstructorError("while constructing a mapping", node.start_mark,
+                                                            "found unhashable key", key_node.start_mark)
+            mapping[key] = (value_node.value if value_node.tag == _STR_TAG and type(value_node) is ScalarNode
+                            else construct(value_node, deep=deep))
+        return mapping
+
+    def _note_duplicates(self, node: Any) -> None:
         if isinstance(node, yaml.MappingNode):
             seen: set[tuple[str, str]] = set()
             for key_node, _ in node.value:
@@ -53,7 +125,12 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
                     if ident in seen:
                         self.duplicates.append((key_node.start_mark.line + 1, str(key_node.value)))
                     seen.add(ident)
-        return super().construct_mapping(node, deep=deep)
+
+
+def _unlike_keys(text: str) -> bool:
+    """Whether the text may hold keys whose nodes and constructed values compare differently."""
+    return ("<<" in text or "!" in text or ".nan" in text or ".NaN" in text or ".NAN" in text
+            or ("=" in text and _VALUE_KEY.search(text) is not None))
 
 
 @dataclass(frozen=True)
@@ -104,10 +181,15 @@ def _needs_scan(text: str) -> bool:
     if "*" in text and "&" in text:
         return True
     flow = text.count("[") + text.count("{")
-    if flow > MAX_DEPTH:
-        return True
-    block = max((len(m.group(0)) for m in _BLOCK_PREFIX.finditer(text)), default=0)
-    return flow + 2 * (block + 2) > MAX_DEPTH
+    # flow + 2 * (block + 2) > MAX_DEPTH for the longest prefix `block`: one line's prefix that long is enough.
+    block = (MAX_DEPTH - 4 - flow) // 2 + 1
+    return block <= 0 or _block_prefix(block).search(text) is not None
+
+
+@functools.cache
+def _block_prefix(length: int) -> re.Pattern[str]:
+    """A line that starts with at least `length` indentation or block indicators."""
+    return re.compile(rf"^[ \t?:-]{{{length}}}", re.MULTILINE)
 
 
 def _scan(text: str) -> tuple[int, yaml.YAMLError] | None:
@@ -174,6 +256,14 @@ def error_text(exc: yaml.YAMLError) -> str:
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
+class _Positions(_BaseLoader):  # type: ignore[misc,valid-type]
+    """Composes nodes for their positions only: every node gets one tag, without resolving it
+    (a line is found by the keys' text, whatever their type)."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        return _STR_TAG
+
+
 class LineMap:
     """Maps (document index, path) to a 1-based line, composing the file once."""
 
@@ -187,7 +277,7 @@ class LineMap:
             text = self._text or ""
             found = _scan(text) if _needs_scan(text) else None
             limit = found[0] if found is not None else None
-            loader = _Loader(text)
+            loader = _Positions(text)
             try:
                 while (limit is None or len(nodes) < limit) and loader.check_node():
                     nodes.append(loader.get_node())

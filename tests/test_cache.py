@@ -94,6 +94,54 @@ def test_forged_pickle_cannot_call_anything(tmp_path: Path) -> None:
     assert not (tmp_path / "pwned").exists()
 
 
+def test_pack_in_parts_round_trips_and_a_cut_pack_is_a_miss(tmp_path: Path) -> None:
+    from policycheck.cache import PACK_PART
+
+    cache = ParseCache(tmp_path, Config())
+    cache.per_entry = False
+    keys = []
+    for i in range(PACK_PART + 7):
+        key = cache.key(f"r{i}.yaml", str(i), "100644")
+        cache.put(key, _entry(ROUTE.format(parent=f"gw{i}"), f"r{i}.yaml"))
+        keys.append(key)
+    pack = "p" * 64
+    cache.put_pack(pack, keys)
+    assert not list(tmp_path.rglob("r*.yaml"))  # one file, not one per entry
+    fresh = ParseCache(tmp_path, Config())
+    assert fresh.load_pack(pack) and fresh.load_latest()
+    got = fresh.get(keys[PACK_PART + 3])
+    assert got is not None and got.path == f"r{PACK_PART + 3}.yaml"
+    assert got.resources[0].line_of("spec", "parentRefs", 0) == 8
+    assert all(fresh.get(k) is not None for k in keys)
+    target = tmp_path / pack[:2] / pack[2:]
+    target.write_bytes(target.read_bytes()[:-100])
+    assert not ParseCache(tmp_path, Config()).load_pack(pack)
+
+
+def test_a_pack_this_run_holds_is_not_read_again(tmp_path: Path) -> None:
+    cache = ParseCache(tmp_path, Config())
+    key = cache.key("a.yaml", "1", "100644")
+    cache.put(key, _entry(ROUTE.format(parent="gw")))
+    pack = "q" * 64
+    cache.put_pack(pack, [key])
+    (tmp_path / pack[:2] / pack[2:]).unlink()  # its entries are in memory: the file is not needed
+    assert cache.load_pack(pack) and cache.load_latest()
+    assert not ParseCache(tmp_path, Config()).load_pack(pack)
+
+
+def test_an_entry_that_cannot_be_pickled_leaves_nothing(tmp_path: Path) -> None:
+    import dataclasses
+
+    cache = ParseCache(tmp_path, Config())
+    key = cache.key("a.yaml", "1", "100644")
+    entry = _entry(ROUTE.format(parent="gw"))
+    odd = dataclasses.replace(entry.resources[0], locator=lambda doc, path: 1)  # a lambda does not pickle
+    cache.put(key, dataclasses.replace(entry, resources=(odd,)))
+    assert cache.usable and cache.writes == 0
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert ParseCache(tmp_path, Config()).get(key) is None
+
+
 def test_concurrent_writers_leave_whole_entries(tmp_path: Path) -> None:
     entry = _entry(ROUTE.format(parent="gw"))
     key = ParseCache(tmp_path, Config()).key("a.yaml", "1", "100644")

@@ -12,6 +12,8 @@ from typing import Any
 
 from gitrepo import ROOT, run_cli
 
+from policycheck.diagnostics import POLICY_ERROR
+
 
 def _generate(dest: Path, files: int, commits: int) -> None:
     spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "benchmarks" / "generate.py")
@@ -41,3 +43,37 @@ def test_range_equals_each_commit_alone(tmp_path: Path) -> None:
         alone = _check(repo, sha)["commits"]
         assert len(alone) == 1
         assert alone[0] == ranged[sha], sha
+
+
+FLAKY = """id: flaky-check
+severity: error
+description: Fails to run on some routes, and finds an error on the others.
+match:
+  routes: true
+forEach: "status.parents"
+severityFrom: "contains(key.name, '1') && 'bogus' || null"
+message: "parentRef {item.refText} seen"
+location: item.path
+ref: item.parentKey
+"""
+
+
+def test_range_equals_each_commit_alone_when_carried_findings_fail_it(tmp_path: Path) -> None:
+    """A policy that cannot run on an object fails every commit that has it, listed or carried,
+    and so does any error under fail-on=all: the range must agree with each commit judged alone."""
+    repo = tmp_path / "gen"
+    _generate(repo, files=60, commits=6)
+    policies = tmp_path / "extra"
+    policies.mkdir()
+    (policies / "flaky-check.yaml").write_text(FLAKY, encoding="utf-8")
+    shas = subprocess.run(["git", "-C", str(repo), "rev-list", "--reverse", "base..main"], check=True,
+                          capture_output=True, text=True).stdout.split()
+    for extra in (("--policies", str(policies)), ("--fail-on", "all")):
+        ranged = {c["commit"]: c for c in _check(repo, "base..main", *extra)["commits"]}
+        assert list(ranged) == shas
+        for sha in shas:
+            assert _check(repo, sha, *extra)["commits"] == [ranged[sha]], sha
+    flaky = _check(repo, "base..main", "--policies", str(policies))["commits"]
+    assert any(f["policy"] == POLICY_ERROR for c in flaky for f in c["all"])  # the case is exercised
+    assert any(c["result"] == "fail" and not any(f["policy"] == POLICY_ERROR for f in c["findings"])
+               for c in flaky)  # failed by a carried finding it does not list

@@ -98,6 +98,11 @@ def kustomization(resources: list[str], namespace: str | None = None) -> str:
     return f"apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n{ns}resources:\n{items}"
 
 
+# The history has two environments (overlays apps/prod and apps/staging of one base): a check is a run
+# over every placement and one run per environment, each with its snapshot.
+RUNS = 3
+
+
 def history(repo: GitRepo) -> list[str]:
     """Overlays, a Flux scope with variables, a chart, deletions and retargets; returns the commits."""
     shas = [repo.commit("gateways and apps", {
@@ -172,7 +177,7 @@ def test_staged_change_from_a_snapshot_matches_and_a_moved_head_or_new_config_is
     assert any(f["file"] == "apps/base/route.yaml" for f in findings(scratch))
     assert check(repo, cache, "--staged") == scratch
     stored = snapshots(cache)
-    assert len(stored) == 1
+    assert len(stored) == RUNS
     assert check(repo, cache, "--staged") == scratch
     assert set(snapshots(cache)) == set(stored)  # a hit writes nothing new
 
@@ -180,14 +185,14 @@ def test_staged_change_from_a_snapshot_matches_and_a_moved_head_or_new_config_is
     repo.stage({"shop/route.yaml": route("cart", "gw-b", "cart")})
     scratch = check(repo, cache, "--staged", "--no-cache")
     assert check(repo, cache, "--staged") == scratch
-    assert len(snapshots(cache)) == 2
+    assert len(snapshots(cache)) == 2 * RUNS
     assert check(repo, cache, "--staged") == scratch
 
     # Another configuration (read from the working tree by --staged) is another snapshot.
     repo.write(".policycheck.yaml", "severity:\n  parent-exists: warning\n")
     scratch = check(repo, cache, "--staged", "--no-cache")
     assert check(repo, cache, "--staged") == scratch
-    assert len(snapshots(cache)) == 3
+    assert len(snapshots(cache)) == 3 * RUNS
     assert check(repo, cache, "--staged") == scratch
 
 
@@ -232,7 +237,7 @@ def test_routes_lifted_from_helm_values_are_stored_and_located(repo: GitRepo, tm
     scratch = check(repo, cache, "--staged", "--no-cache")
     assert any(f["file"] == "media/app.yaml" for f in findings(scratch))
     assert check(repo, cache, "--staged") == scratch
-    assert len(snapshots(cache)) == 1
+    assert len(snapshots(cache)) == RUNS
     assert check(repo, cache, "--staged") == scratch
 
 
@@ -241,11 +246,13 @@ def test_a_corrupt_snapshot_is_a_miss(repo: GitRepo, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     repo.stage({"infra/gw-b.yaml": None})
     first = check(repo, cache, "--staged")
-    (name,) = snapshots(cache)
-    path = cache / "snapshots" / name
-    path.write_bytes(path.read_bytes()[:-100])
+    paths = [cache / "snapshots" / name for name in snapshots(cache)]
+    assert len(paths) == RUNS
+    for path in paths:
+        path.write_bytes(path.read_bytes()[:-100])
     assert check(repo, cache, "--staged") == first
-    path.write_bytes(b"garbage")
+    for path in paths:
+        path.write_bytes(b"garbage")
     assert check(repo, cache, "--staged") == first
 
 

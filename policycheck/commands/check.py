@@ -6,19 +6,24 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from policycheck import config as config_module
 from policycheck.cache import ParseCache, ValidDocuments, cache_folder
 from policycheck.config import Config
 from policycheck.engine import Engine
 from policycheck.errors import GitError, UsageError
-from policycheck.findings import PASS, STAGED, WORKTREE, CommitResult, Report
+from policycheck.findings import PASS, STAGED, WORKTREE, CommitResult, PolicyInfo, Report
 from policycheck.gitbatch import diffs, read_blobs
 from policycheck.gitsource import Change, CommitInfo, GitSource, blob_id, check_revision
 from policycheck.loader import Loader
+from policycheck.policy import Policy
 from policycheck.runner import Runner, Target
 from policycheck.setup_run import load_config, load_policies, policy_infos
 from policycheck.state import State
+
+if TYPE_CHECKING:
+    from policycheck.snapshot import SnapshotStore
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,7 @@ def plan(source: GitSource, opts: CheckOptions) -> tuple[list[Target], str | Non
 
 
 _WORKTREE_DATA: dict[str, bytes] = {}
+_NO_PRUNE = 1 << 30  # snapshot stores are pruned at the end of a check, not as each run stores
 
 _SHALLOW_HINT = "fetch more history: `git fetch --unshallow` (actions/checkout: `fetch-depth: 0`)"
 
@@ -195,6 +201,41 @@ def _run_check(source: GitSource, opts: CheckOptions, progress: Callable[[int, i
         t = targets[0]
         return Report((CommitResult(t.id, t.parent, None, PASS, (), 0, {}),), infos, config.fail_on)
 
+    cache = None if opts.no_cache else _open_cache(source, config)
+    report, loader, store = _judge(source, opts, targets, config, policies, infos, cache, progress, opts.list_all)
+    if valid is not None:
+        valid.save()  # the extractors the loader validated
+    clusters = sorted(loader.layout.clusters)
+    if len(clusters) >= 2:
+        # Each cluster judged on its own (gitops/units.py); the run above gives the change counts.
+        from policycheck.gitops import units
+
+        per_unit: dict[str, Report] = {}
+        for n, name in enumerate(clusters, 1):
+            scaled = None if progress is None else _scaled(progress, n, len(clusters) + 1)
+            per_unit[name] = _judge(source, opts, targets, _replace(config, unit=name), policies, infos, cache,
+                                    scaled, True, loader)[0]
+        report = units.merge(report, per_unit, opts.list_all)
+    if store is not None:
+        from policycheck.snapshot import KEEP
+
+        store.prune(KEEP * (len(clusters) + 1 if len(clusters) >= 2 else 1))  # a snapshot per cluster
+    if cache is not None:
+        cache.prune()
+    return report
+
+
+def _scaled(progress: Callable[[int, int, str], None], part: int, parts: int) -> Callable[[int, int, str], None]:
+    """Progress of one of several runs over the same targets, as progress of the whole."""
+    return lambda n, total, label: progress(part * total + n, parts * total, label)
+
+
+def _judge(source: GitSource, opts: CheckOptions, targets: list[Target], config: Config, policies: list[Policy],
+           infos: tuple[PolicyInfo, ...], cache: ParseCache | None,
+           progress: Callable[[int, int, str], None] | None, list_all: bool,
+           parsed_by: Loader | None = None) -> tuple[Report, Loader, SnapshotStore | None]:
+    """One run over the targets: the report, the loader that made its states, and its snapshot store
+    (pruned by the caller, once every run is done)."""
     prefetched: dict[str, bytes] = {}
 
     def read(blob: str) -> bytes:
@@ -202,9 +243,8 @@ def _run_check(source: GitSource, opts: CheckOptions, progress: Callable[[int, i
         return data if data is not None else source.read_blob(blob)
 
     loader = Loader(config, read)
-    if valid is not None:
-        valid.save()  # the extractors the loader validated
-    cache = None if opts.no_cache else _open_cache(source, config)
+    if parsed_by is not None:
+        loader.share_parsed(parsed_by)
     loader.cache = cache
     git_dir = str(source.repo.git_dir)
     seen: set[tuple[str, str]] = set()  # (path, blob) this run's loader has parsed
@@ -253,14 +293,11 @@ def _run_check(source: GitSource, opts: CheckOptions, progress: Callable[[int, i
     if cache is not None:
         from policycheck.snapshot import SnapshotStore
 
-        snapshots = SnapshotStore(cache.folder, loader, read, config, policies, config.profile)
+        snapshots = SnapshotStore(cache.folder, loader, read, config, policies, config.profile, keep=_NO_PRUNE)
     runner = Runner(policies, config.profile, state_of=state_of, evolve=evolve, parent_of=parent_of,
-                    engine=engine, fail_on=config.fail_on, list_all=opts.list_all, progress=progress,
+                    engine=engine, fail_on=config.fail_on, list_all=list_all, progress=progress,
                     snapshots=snapshots)
-    report = runner.run(targets, infos)
-    if cache is not None:
-        cache.prune()
-    return report
+    return runner.run(targets, infos), loader, snapshots
 
 
 def _cache_dir(source: GitSource) -> Path | None:

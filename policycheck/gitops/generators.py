@@ -6,7 +6,8 @@ Helm charts create Services, Gateways and more at deploy time: a Flux
 oracle explains the absence, in this order:
 
 1. `external`: `.policycheck.yaml` declares it under `externalParents` (globs);
-2. `unknown`: its name or namespace still holds a `${VAR}` with no literal value;
+2. `unknown`: its name or namespace still holds a `${VAR}` with no literal value, or a
+   Helm template expression (`{{ ... }}`, from chart values the chart renders);
 3. `missing`: an earlier state of this run defined it (it was deleted);
 4. `missing`: objects of that kind in that namespace are plain manifests;
 5. `unknown`: a generator deploys into that namespace (named in the reason);
@@ -26,7 +27,7 @@ from typing import Any
 
 from policycheck.gitops.kustomize import Kustomization
 from policycheck.gitops.scopes import ARGO
-from policycheck.gitops.substitute import unresolved
+from policycheck.gitops.substitute import helm_expressions, unresolved
 from policycheck.model import ResourceKey
 from policycheck.state import State
 from policycheck.status import EXTERNAL, MISSING, UNKNOWN_PRESENCE, Presence
@@ -106,6 +107,10 @@ class Absence:
         if names:
             listed = ", ".join(f"${{{n}}}" for n in dict.fromkeys(names))
             return Presence(UNKNOWN_PRESENCE, f"its name uses {listed}, which has no literal value in the repository")
+        templated = helm_expressions(key.namespace) + helm_expressions(key.name)
+        if templated:
+            return Presence(UNKNOWN_PRESENCE, f"its name holds the Helm template expression {templated[0]}, "
+                                              "which the chart renders at deploy time")
         seen = self.first_seen.get(key)
         if seen is not None and seen < self.generation:
             return Presence(MISSING, "it was defined earlier in the evaluated history and has been deleted")

@@ -10,7 +10,7 @@ Application or a ConfigMap), so an ordinary commit costs what it changed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,12 +24,14 @@ from policycheck.gitops.scopes import (
     FLUX_KUSTOMIZE,
     Plan,
     argo_roots,
+    cluster_of_path,
     declared_roots,
     discovery_enabled,
     flux_roots,
     plan,
 )
 from policycheck.model import ResourceKey
+from policycheck.overlay import Overlay
 from policycheck.state import FileEntry, State
 
 _INPUT_KINDS = {(FLUX_KUSTOMIZE, "Kustomization"), (ARGO, "Application"), ("", "ConfigMap")}
@@ -43,7 +45,7 @@ class Memory:
     """What deriving a child of `state` from the files that changed needs to know of it."""
 
     state: State
-    raw: dict[str, FileEntry]  # the files as parsed (before placement), by path
+    raw: Mapping[str, FileEntry]  # the files as parsed (before placement), by path
     kusts: tuple[Kustomization, ...]  # its kustomizations, in path order; the plan was made from them
     inputs: dict[str, str]  # path -> blob of every file the plan reads
     plan: Plan
@@ -65,6 +67,10 @@ class Layout:
         self._inputs: dict[int, bool] = {}
         self.first_seen: dict[ResourceKey, int] = {}
         self.generation = 0
+        # The cluster judged on its own (placements of other clusters are left out), and every
+        # cluster label the plans of this run have shown.
+        self.unit = config.unit
+        self.clusters: set[str] = set()
         self._recent: list[Memory] = []
         self._unprimed: Memory | None = None
 
@@ -102,7 +108,9 @@ class Layout:
         if self.discover:
             roots += flux_roots(resources, configmaps) + argo_roots(resources)
         tree = Tree.of(raw, kusts)
-        self._plan = plan(tree, roots, self.discover) if (roots or kusts) else {}
+        full = plan(tree, roots, self.discover) if (roots or kusts) else {}
+        self._note_clusters(full)
+        self._plan = full if self.unit is None else for_unit(full, raw, self.unit)
         self._plan_key = key
         self._kusts = tuple(kusts)
         return self._plan
@@ -145,6 +153,7 @@ class Layout:
         inputs = tuple(sorted(memory.inputs.items()))
         self._plan_key = (frozenset(memory.raw), tuple((k.path, id(k)) for k in memory.kusts), inputs)
         self._plan, self._kusts = memory.plan, memory.kusts
+        self._note_clusters(memory.plan)
         self._unprimed = memory  # the deriver learns its entries only if every file is placed again
         self._keep(memory)
 
@@ -155,6 +164,10 @@ class Layout:
             for path, entry in memory.raw.items():
                 if entry.resources:
                     self.deriver.prime(entry, memory.plan.get(path, UNPLACED), memory.state.files[path])
+
+    def _note_clusters(self, placements: Plan) -> None:
+        if placements:
+            self.clusters.update(p.cluster for ps in placements.values() for p in ps if p.cluster is not None)
 
     def _inputs_of(self, raw: dict[str, FileEntry]) -> dict[str, str]:
         return {p: e.blob for p, e in raw.items() if self._is_input(e)}
@@ -172,23 +185,23 @@ class Layout:
         if last is None:
             return None
         old_raw, old_kusts, old_inputs = last.raw, list(last.kusts), last.inputs
-        raw = dict(old_raw)
-        for path in removed:
-            raw.pop(path, None)
-        raw.update(added)
+        raw = Overlay.of(old_raw).derive(added, removed)  # shares the parent's map: no copy per commit
         listing_changed = any(p not in old_raw for p in added) or any(p in old_raw for p in removed)
-        inputs = dict(old_inputs)
-        for path in removed:
-            inputs.pop(path, None)
-        for path, entry in added.items():
-            inputs.pop(path, None)
-            if self._is_input(entry):
-                inputs[path] = entry.blob
+        inputs = old_inputs
+        if any(p in old_inputs for p in removed) or any(p in old_inputs or self._is_input(e) for p, e in added.items()):
+            inputs = dict(old_inputs)
+            for path in removed:
+                inputs.pop(path, None)
+            for path, entry in added.items():
+                inputs.pop(path, None)
+                if self._is_input(entry):
+                    inputs[path] = entry.blob
         kusts_changed = any(is_kustomization(p) for p in (*removed, *added))
-        plan_may_change = kusts_changed or inputs != old_inputs or (listing_changed and bool(last.plan))
+        plan_may_change = kusts_changed or inputs != old_inputs or (
+            listing_changed and (bool(last.plan) or self.unit is not None))
         if plan_may_change:
             kusts = [k for k in (kust_of(p, e.blob) for p, e in sorted(raw.items())) if k is not None]
-            placements = self._plan_for(raw, kusts, tuple(sorted(inputs.items())))
+            placements = self._plan_for(dict(raw), kusts, tuple(sorted(inputs.items())))
             self._prime_deriver()
             entries = {p: self.deriver.derive(e, placements.get(p, UNPLACED)) for p, e in raw.items()}
             swap = [e for p, e in entries.items() if parent.files.get(p) is not e]
@@ -213,3 +226,18 @@ class Layout:
         self._keep(Memory(state, raw, tuple(kusts), inputs, placements))
         return state, rederived
 
+
+
+def for_unit(full: Plan, paths: Iterable[str], unit: str) -> Plan:
+    """The plan of one cluster: its placements and the shared ones.
+
+    A file only other clusters deploy is placed nowhere (`()`: its objects are
+    absent). In a Flux cluster's unit (`clusters/<name>`), so are the files below
+    another cluster's folder that nothing deploys.
+    """
+    out = {f: tuple(p for p in ps if p.cluster is None or p.cluster == unit) for f, ps in full.items()}
+    if unit.startswith("clusters/"):
+        for path in paths:
+            if path not in out and path.count("/") >= 2 and cluster_of_path(path) not in (None, unit):
+                out[path] = ()
+    return out

@@ -8,20 +8,33 @@ includes (what a user would `kustomize build`).
 
 How scopes map onto the state: a file is *placed* once per scope that deploys
 it, and each placement yields the file's objects with the namespace (and
-variables) that scope gives them. All placements share one state, keyed as
-before by (group, kind, namespace, name): the same object deployed by two
-scopes with the same namespace is one object, not a duplicate, and a base
-deployed into two namespaces gives two objects. Keeping one state keeps every
-key, finding and report free of scope names; the price is that references
-resolve across scopes (a route of one cluster may find its parent in another
-cluster). Judging each scope as a separate state is not done.
+variables) that scope gives them. Within one state, keys are as before
+(group, kind, namespace, name): the same object deployed by two scopes with
+the same namespace is one object, not a duplicate, and a base deployed into
+two namespaces gives two objects. Keys, findings and reports stay free of
+scope names.
+
+Clusters: many independent scopes deploy into the same cluster and must see
+each other (a plain Kustomize repository's `apps/foo` and `infra/gateway`), so
+states are separated by *cluster*, not by scope. A root, and each placement it
+makes, carries a cluster label: a Flux Kustomization defined under
+`clusters/<name>/` deploys to `clusters/<name>`; an Argo CD Application to its
+`destination` (`name` or `server`, the in-cluster address and `in-cluster` being
+one); a declared scope to its `cluster:`; a kustomization no other includes to
+its `clusters/<name>` folder, or, when it shares a built file with another such
+root (overlays of one base), to its folder's last component (`prod`). A Flux
+Kustomization or Application with no cluster of its own inherits the clusters
+of the roots that deploy the file defining it. Placements without a label are
+shared infrastructure. When a run sees two or more labels, each cluster is
+judged as its own *unit* (`Layout` with `Config.unit`): its state holds the
+placements of that cluster and every unlabelled one; see `gitops.units`.
 """
 
 from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from policycheck.gitops.kustomize import Tree
@@ -29,9 +42,13 @@ from policycheck.model import Resource
 
 FLUX_KUSTOMIZE = "kustomize.toolkit.fluxcd.io"
 ARGO = "argoproj.io"
+IN_CLUSTER = "in-cluster"
+_IN_CLUSTER_NAMES = frozenset({IN_CLUSTER, "https://kubernetes.default.svc", "https://kubernetes.default.svc/"})
+# Rounds of cluster inheritance (a Flux Kustomization deploying one that deploys one...): deeper chains stay unlabelled.
+_MAX_INHERIT = 16
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Placement:
     """How one scope deploys one file."""
 
@@ -39,6 +56,7 @@ class Placement:
     override: str | None = None  # replaces metadata.namespace (kustomize namespace:, Flux targetNamespace)
     fallback: str | None = None  # for objects without one (Argo CD destination.namespace)
     variables: tuple[tuple[str, str], ...] = ()  # Flux postBuild.substitute, literal values only
+    cluster: str | None = None  # the cluster the scope deploys to; None: shared by every cluster
 
 
 @dataclass(frozen=True)
@@ -51,9 +69,22 @@ class Root:
     fallback: str | None = None
     variables: tuple[tuple[str, str], ...] = ()
     recurse: bool = True  # for a folder without kustomization
+    cluster: str | None = None
+    # The file defining the Flux Kustomization or Argo CD Application (its cluster is inherited
+    # from the roots deploying that file when it has none of its own); "" for other roots.
+    origin: str = ""
 
 
 Plan = dict[str, tuple[Placement, ...]]
+
+
+def _order(p: Placement) -> tuple[Any, ...]:
+    """Sort key of placements: None before any text, so that optional fields never compare None with str."""
+    return (p.scope, _opt(p.override), _opt(p.fallback), p.variables, _opt(p.cluster))
+
+
+def _opt(value: str | None) -> tuple[bool, str]:
+    return (value is not None, value or "")
 
 
 def _clean(path: Any) -> str | None:
@@ -61,6 +92,14 @@ def _clean(path: Any) -> str | None:
         return None
     norm = posixpath.normpath(path.strip().lstrip("/"))
     return "" if norm == "." else norm
+
+
+def cluster_of_path(path: str) -> str | None:
+    """`clusters/<name>` for a file or folder below `clusters/<name>/` (a folder may be that one), else None."""
+    parts = path.split("/")
+    if len(parts) >= 2 and parts[0] == "clusters" and parts[1]:
+        return f"clusters/{parts[1]}"
+    return None
 
 
 def _cluster_of(file: str, fallback: str) -> str:
@@ -90,9 +129,20 @@ def flux_roots(resources: Iterable[Resource], configmaps: dict[tuple[str, str], 
             if isinstance(sub, dict):  # substitute wins over substituteFrom, as Flux applies it
                 variables.update({str(k): str(v) for k, v in sub.items() if v is not None})
         scope = _cluster_of(res.file, f"flux:{res.key.namespace}/{res.key.name}")
+        cluster = scope if scope.startswith("clusters/") else None
         roots.append(Root(scope, folder, _str(res.spec.get("targetNamespace")), None,
-                          tuple(sorted(variables.items()))))
+                          tuple(sorted(variables.items())), cluster=cluster, origin=res.file))
     return roots
+
+
+def argo_cluster(destination: Any) -> str | None:
+    """The cluster an Argo CD destination names (`name`, else `server`); the local cluster is `in-cluster`."""
+    if not isinstance(destination, dict):
+        return None
+    named = _str(destination.get("name")) or _str(destination.get("server"))
+    if named is None:
+        return None
+    return IN_CLUSTER if named in _IN_CLUSTER_NAMES else named
 
 
 def argo_roots(resources: Iterable[Resource]) -> list[Root]:
@@ -102,6 +152,7 @@ def argo_roots(resources: Iterable[Resource]) -> list[Root]:
             continue
         dest = res.spec.get("destination")
         ns = _str(dest.get("namespace")) if isinstance(dest, dict) else None
+        cluster = argo_cluster(dest)
         sources = res.spec.get("sources")
         sources = sources if isinstance(sources, list) else [res.spec.get("source")]
         for src in sources:
@@ -112,7 +163,7 @@ def argo_roots(resources: Iterable[Resource]) -> list[Root]:
                 continue
             directory = src.get("directory")
             recurse = bool(directory.get("recurse")) if isinstance(directory, dict) else False
-            roots.append(Root(f"argocd:{res.key.name}", folder, None, ns, (), recurse))
+            roots.append(Root(f"argocd:{res.key.name}", folder, None, ns, (), recurse, cluster, res.file))
     return roots
 
 
@@ -121,7 +172,8 @@ def declared_roots(scopes: Iterable[Any]) -> list[Root]:
     for item in scopes:
         if isinstance(item, dict) and isinstance(item.get("path"), str):
             name = _str(item.get("name")) or item["path"]
-            roots.append(Root(name, _clean(item["path"]) or "", _str(item.get("namespace"))))
+            roots.append(Root(name, _clean(item["path"]) or "", _str(item.get("namespace")),
+                              cluster=_str(item.get("cluster"))))
     return roots
 
 
@@ -132,21 +184,86 @@ def discovery_enabled(scopes: Iterable[Any]) -> bool:
 def plan(tree: Tree, roots: list[Root], discover: bool = True) -> Plan:
     """Placements of every file some scope deploys; files no scope reaches are absent."""
     out: dict[str, set[Placement]] = {}
-    covered: set[str] = set()
+    built = _Built(tree)
     all_roots = list(roots)
     if discover:
+        covered: set[str] = set()
         inner = tree.included()
         reached = {r.folder for r in roots}
         for r in roots:
             covered |= {f for f in tree.by_folder if _inside(f, r.folder)} if r.folder not in tree.by_folder else set()
-        for folder in sorted(tree.by_folder):
-            if folder not in inner and folder not in reached and folder not in covered:
-                all_roots.append(Root(folder or ".", folder))
-    for root in all_roots:
-        for file, ns in _files(tree, root):
-            placement = Placement(root.scope, ns or root.override, root.fallback, root.variables)
+        auto = [Root(folder or ".", folder) for folder in sorted(tree.by_folder)
+                if folder not in inner and folder not in reached and folder not in covered]
+        all_roots += _label_auto(auto, built)
+    for root in _inherit(all_roots, built):
+        for file, ns in built(root):
+            placement = Placement(root.scope, ns or root.override, root.fallback, root.variables, root.cluster)
             out.setdefault(file, set()).add(placement)
-    return {f: tuple(sorted(p)) for f, p in out.items()}
+    return {f: tuple(sorted(p, key=_order)) for f, p in out.items()}
+
+
+class _Built:
+    """`_files` of each root, computed once per plan."""
+
+    def __init__(self, tree: Tree) -> None:
+        self.tree = tree
+        self._done: dict[tuple[str, str | None, bool], list[tuple[str, str | None]]] = {}
+
+    def __call__(self, root: Root) -> list[tuple[str, str | None]]:
+        key = (root.folder, root.override, root.recurse)
+        hit = self._done.get(key)
+        if hit is None:
+            hit = self._done[key] = _files(self.tree, root)
+        return hit
+
+
+def _label_auto(auto: list[Root], built: _Built) -> list[Root]:
+    """Clusters of the kustomizations no other includes.
+
+    Under `clusters/<name>/`: that cluster. Overlays of one base (sibling folders,
+    such as `overlays/prod` and `overlays/staging`, building a file in common):
+    the environment their folder names, so that `infra/overlays/prod` and
+    `apps/foo/overlays/prod` meet in `prod`. Any other root is shared: independent
+    roots that happen to include a common file deploy into the same cluster.
+    """
+    users: dict[str, set[str]] = {}
+    for root in auto:
+        for file, _ in built(root):
+            users.setdefault(file, set()).add(root.folder)
+    out = []
+    for root in auto:
+        cluster = cluster_of_path(root.folder)
+        if cluster is None and root.folder:
+            parent = posixpath.dirname(root.folder)
+            if any(posixpath.dirname(other) == parent and other != root.folder
+                   for file, _ in built(root) for other in users[file]):
+                cluster = posixpath.basename(root.folder)
+        out.append(replace(root, cluster=cluster) if cluster else root)
+    return out
+
+
+def _inherit(roots: list[Root], built: _Built) -> list[Root]:
+    """Flux Kustomizations and Argo CD Applications with no cluster of their own get the clusters of the
+    roots that deploy the file defining them (one root per cluster), to a fixpoint."""
+    fixed = [r for r in roots if r.cluster is not None or not r.origin]
+    open_ = [r for r in roots if r.cluster is None and r.origin]
+    if not open_ or all(r.cluster is None for r in fixed):
+        return roots
+    current = roots
+    for _ in range(_MAX_INHERIT):
+        deployed: dict[str, set[str]] = {}
+        for r in current:
+            if r.cluster is not None:
+                for file, _ in built(r):
+                    deployed.setdefault(file, set()).add(r.cluster)
+        following = list(fixed)
+        for r in open_:
+            clusters = deployed.get(r.origin)
+            following += [replace(r, cluster=c) for c in sorted(clusters)] if clusters else [r]
+        if following == current:
+            break
+        current = following
+    return current
 
 
 def _inside(folder: str, top: str) -> bool:

@@ -18,6 +18,8 @@ import re
 from typing import Any
 
 VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[=-])([^}]*))?\}")
+# A Helm template expression left in a chart's values (rendered by the chart's `tpl` at deploy time).
+HELM_EXPRESSION = re.compile(r"\{\{-?\s*[^}]*\}\}")
 
 
 def has_variables(value: Any) -> bool:
@@ -63,3 +65,8 @@ def substitute(value: Any, variables: dict[str, str]) -> Any:
 def unresolved(text: str) -> list[str]:
     """Names of the variables still referenced in a string."""
     return [m.group(1) for m in VARIABLE.finditer(text)]
+
+
+def helm_expressions(text: str) -> list[str]:
+    """The Helm template expressions (`{{ ... }}`) a string still holds."""
+    return HELM_EXPRESSION.findall(text)

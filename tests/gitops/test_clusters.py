@@ -1,0 +1,242 @@
+"""Several clusters or environments in one repository: each judged on its own, by the real CLI."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from gitrepo import GitRepo, check_json, run_cli
+
+from policycheck.gitops.kustomize import Tree, parse_kustomization
+from policycheck.gitops.scopes import Root, plan
+
+
+def gateway(listeners: tuple[str, ...], name: str = "main") -> str:
+    body = "".join(f"""    - name: {lst}
+      protocol: HTTP
+      port: {8000 + i}
+      allowedRoutes:
+        namespaces:
+          from: All
+""" for i, lst in enumerate(listeners))
+    return f"""apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: {name}
+  namespace: network
+spec:
+  gatewayClassName: cilium
+  listeners:
+{body}"""
+
+
+SERVICE = """apiVersion: v1
+kind: Service
+metadata:
+  name: web
+  namespace: apps
+spec:
+  ports:
+    - port: 80
+"""
+
+
+def route(name: str, section: str, parent: str = "main") -> str:
+    return f"""apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: {name}
+  namespace: apps
+spec:
+  parentRefs:
+    - name: {parent}
+      namespace: network
+      sectionName: {section}
+  rules:
+    - backendRefs:
+        - name: web
+          port: 80
+"""
+
+
+def flux(name: str, path: str) -> str:
+    return f"""apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: {name}
+  namespace: flux-system
+spec:
+  interval: 10m
+  path: {path}
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+"""
+
+
+def kustomization(*resources: str) -> str:
+    return "resources:\n" + "".join(f"  - {r}\n" for r in resources)
+
+
+def findings(report: dict[str, Any], policy: str | None = None, commit: int | None = None) -> list[dict[str, Any]]:
+    commits = report["commits"] if commit is None else [report["commits"][commit]]
+    return [f for c in commits for f in c["findings"] if policy is None or f["policy"] == policy]
+
+
+def two_flux_clusters() -> dict[str, str | None]:
+    files: dict[str, str | None] = {
+        "apps/base/kustomization.yaml": kustomization("service.yaml", "route.yaml"),
+        "apps/base/service.yaml": SERVICE,
+        "apps/base/route.yaml": route("web", "http"),
+    }
+    for cluster, listeners in (("prod", ("http", "https")), ("staging", ("http",))):
+        files[f"clusters/{cluster}/flux-system/gotk-sync.yaml"] = flux("flux-system", f"./clusters/{cluster}")
+        files[f"clusters/{cluster}/apps.yaml"] = flux("apps", "./apps/base")
+        files[f"clusters/{cluster}/infra/gateway.yaml"] = gateway(listeners)
+    return files
+
+
+def test_two_flux_clusters_each_with_its_own_gateway(repo: GitRepo) -> None:
+    repo.commit("two clusters", two_flux_clusters())
+    code, report = check_json(repo, "--history")
+    assert code == 0, findings(report)
+    assert not findings(report, "duplicate-resource")
+    assert not [f for f in findings(report) if f["severity"] == "error"]
+    assert report["commits"][0]["changes"]["created"] > 0
+
+    repo.commit("a route to a listener only prod has", {"apps/base/route2.yaml": route("secure", "https"),
+                                                       "apps/base/kustomization.yaml":
+                                                           kustomization("service.yaml", "route.yaml", "route2.yaml")})
+    code, report = check_json(repo, "HEAD")
+    assert code == 1
+    errors = [f for f in findings(report) if f["severity"] == "error"]
+    assert errors and all(f["message"].endswith("(cluster: clusters/staging)") for f in errors), errors
+    assert {f["resource"]["name"] for f in errors} == {"secure"}
+    assert report["commits"][0]["changes"] == {"created": 1, "updated": 0, "deleted": 0}
+
+
+def test_a_route_cannot_use_a_gateway_only_another_cluster_defines(repo: GitRepo) -> None:
+    files = two_flux_clusters()
+    files["clusters/prod/infra/edge.yaml"] = gateway(("http",), name="edge")
+    files["clusters/staging/extra.yaml"] = flux("extra", "./apps/extra")
+    files["apps/extra/route.yaml"] = route("edgy", "http", parent="edge")
+    repo.commit("staging route to prod's gateway", files)
+    code, report = check_json(repo, "--history")
+    assert code == 1
+    parents = findings(report, "parent-exists")
+    assert [f["resource"]["name"] for f in parents] == ["edgy"], parents
+    assert parents[0]["severity"] == "error"
+    assert parents[0]["message"].endswith("(cluster: clusters/staging)")
+
+
+def test_status_lists_each_cluster(repo: GitRepo) -> None:
+    repo.commit("two clusters", two_flux_clusters())
+    proc = run_cli("status", "--rev", "HEAD", "--format", "json", cwd=repo.path)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["clusters"] == ["clusters/prod", "clusters/staging"]
+    listeners = {g["cluster"]: [lst["name"] for lst in g["listeners"]] for g in data["gateways"]}
+    assert listeners == {"clusters/prod": ["http", "https"], "clusters/staging": ["http"]}
+    assert {r["cluster"] for r in data["routes"]} == {"clusters/prod", "clusters/staging"}
+    text = run_cli("status", "--rev", "HEAD", cwd=repo.path).stdout
+    assert "cluster clusters/prod:" in text and "cluster clusters/staging:" in text
+
+
+def test_kustomize_overlays_are_environments(repo: GitRepo) -> None:
+    files: dict[str, str | None] = {
+        "infra/base/kustomization.yaml": kustomization("service.yaml"),
+        "infra/base/service.yaml": SERVICE,
+        "apps/web/base/kustomization.yaml": kustomization("route.yaml"),
+        "apps/web/base/route.yaml": route("web", "http"),
+    }
+    for env, listeners in (("prod", ("http", "https")), ("staging", ("http",))):
+        files[f"infra/overlays/{env}/kustomization.yaml"] = kustomization("../../base", "gateway.yaml")
+        files[f"infra/overlays/{env}/gateway.yaml"] = gateway(listeners)
+        files[f"apps/web/overlays/{env}/kustomization.yaml"] = kustomization("../../base")
+    repo.commit("overlays", files)
+    code, report = check_json(repo, "--history")
+    assert code == 0, findings(report)
+    assert not findings(report, "duplicate-resource")
+    repo.commit("https", {"apps/web/base/route.yaml": route("web", "https")})
+    code, report = check_json(repo, "HEAD")
+    assert code == 1
+    errors = [f for f in findings(report) if f["severity"] == "error"]
+    assert errors and all(f["message"].endswith("(cluster: staging)") for f in errors), errors
+
+
+def argo(name: str, path: str, destination: str) -> str:
+    return f"""apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: {name}
+  namespace: argocd
+spec:
+  project: default
+  source:
+    repoURL: https://example.com/repo.git
+    path: {path}
+  destination:
+    {destination}
+"""
+
+
+def test_argo_applications_to_two_destinations(repo: GitRepo) -> None:
+    repo.commit("apps", {
+        "argocd/gw-local.yaml": argo("gw-local", "gw/local", "server: https://kubernetes.default.svc"),
+        "argocd/gw-edge.yaml": argo("gw-edge", "gw/edge", "name: edge"),
+        "argocd/shop-local.yaml": argo("shop-local", "shop", "name: in-cluster"),
+        "argocd/shop-edge.yaml": argo("shop-edge", "shop", "name: edge"),
+        "gw/local/gateway.yaml": gateway(("http", "https")),
+        "gw/edge/gateway.yaml": gateway(("http",)),
+        "shop/service.yaml": SERVICE,
+        "shop/route.yaml": route("web", "http"),
+    })
+    code, report = check_json(repo, "--history")
+    assert code == 0, findings(report)
+    assert not findings(report, "duplicate-resource")
+    repo.commit("https", {"shop/route.yaml": route("web", "https")})
+    code, report = check_json(repo, "HEAD")
+    assert code == 1
+    errors = [f for f in findings(report) if f["severity"] == "error"]
+    assert errors and all(f["message"].endswith("(cluster: edge)") for f in errors), errors
+
+
+def test_one_cluster_is_judged_as_before(repo: GitRepo) -> None:
+    files = {p: t for p, t in two_flux_clusters().items() if "staging" not in p}
+    files["apps/base/route.yaml"] = route("web", "nope")
+    repo.commit("one cluster", files)
+    code, report = check_json(repo, "--history")
+    assert code == 1
+    assert not any("(cluster:" in f["message"] for f in findings(report))
+    proc = run_cli("status", "--rev", "HEAD", "--format", "json", cwd=repo.path)
+    assert "clusters" not in json.loads(proc.stdout)
+
+
+def test_declared_scopes_name_their_cluster(repo: GitRepo) -> None:
+    repo.commit("declared", {
+        ".policycheck.yaml": "scopes:\n  - {path: deploy/a, cluster: a}\n  - {path: deploy/b, cluster: b}\n",
+        "deploy/a/gateway.yaml": gateway(("http",)),
+        "deploy/b/gateway.yaml": gateway(("http",)),
+        "shared/service.yaml": SERVICE,
+        "shared/route.yaml": route("web", "http"),
+    })
+    code, report = check_json(repo, "--history")
+    assert code == 0, findings(report)
+
+
+def test_plan_labels_overlays_and_inherits_flux_clusters() -> None:
+    k = {
+        "base/kustomization.yaml": "resources: [a.yaml]\n",
+        "env/prod/kustomization.yaml": "resources: [../../base]\n",
+        "env/dev/kustomization.yaml": "resources: [../../base]\n",
+        "one/kustomization.yaml": "resources: [../common/c.yaml]\n",
+        "two/deep/kustomization.yaml": "resources: [../../common/c.yaml]\n",
+    }
+    kusts = [parse_kustomization(p, t.encode()) for p, t in k.items()]
+    tree = Tree.of({"base/a.yaml", "common/c.yaml", "clusters/x/apps.yaml", "apps/b.yaml", *k}, kusts)
+    placed = plan(tree, [Root("clusters/x", "clusters/x", cluster="clusters/x"),
+                         Root("flux:flux-system/apps", "apps", origin="clusters/x/apps.yaml")])
+    assert {p.cluster for p in placed["base/a.yaml"]} == {"prod", "dev"}
+    assert {p.cluster for p in placed["common/c.yaml"]} == {None}  # independent roots, not siblings
+    assert {p.cluster for p in placed["apps/b.yaml"]} == {"clusters/x"}  # inherited from the file's deployer

@@ -1,0 +1,49 @@
+"""Reading many blobs through one pipelined `git cat-file --batch`."""
+
+from __future__ import annotations
+
+import pytest
+from gitrepo import GitRepo
+
+from policycheck.errors import GitError
+from policycheck.gitbatch import BlobStream, read_blobs
+
+
+def _blobs(repo: GitRepo, files: dict[str, str]) -> dict[str, str]:
+    repo.commit("files", files)
+    return {path: repo.git("rev-parse", f"HEAD:{path}").strip() for path in files}
+
+
+def test_stream_hands_out_blobs_in_any_order_once(repo: GitRepo) -> None:
+    ids = _blobs(repo, {f"f{i}.yaml": f"n: {i}\n" for i in range(6)} | {"empty.yaml": ""})
+    order = [ids[f"f{i}.yaml"] for i in range(6)] + [ids["empty.yaml"]]
+    git_dir = str(repo.path / ".git")
+    with BlobStream(git_dir, order + order[:2]) as stream:  # an id listed twice is read once
+        assert stream.get(order[0]) == b"n: 0\n"
+        assert stream.get(order[4]) == b"n: 4\n"  # read ahead to it; 1 to 3 are kept
+        assert stream.get(order[2]) == b"n: 2\n"
+        assert stream.get(order[0]) is None  # handed out already
+        assert stream.get("0" * 40) is None  # never listed
+        assert [stream.get(order[i]) for i in (1, 3, 5)] == [b"n: 1\n", b"n: 3\n", b"n: 5\n"]
+        assert stream.get(order[6]) == b""
+    assert read_blobs(git_dir, order) == {sha: (b"n: %d\n" % i if i < 6 else b"") for i, sha in enumerate(order)}
+
+
+def test_stream_closed_early_stops_git(repo: GitRepo) -> None:
+    ids = _blobs(repo, {f"f{i}.yaml": "x: " + "y" * 200_000 + f"{i}\n" for i in range(8)})
+    stream = BlobStream(str(repo.path / ".git"), list(ids.values()))
+    assert stream.get(ids["f0.yaml"]) is not None
+    stream.close()  # git still has megabytes to write: it must not hang
+    assert stream.get(ids["f1.yaml"]) is None
+
+
+def test_stream_names_an_object_git_does_not_have(repo: GitRepo) -> None:
+    ids = _blobs(repo, {"a.yaml": "a: 1\n"})
+    with BlobStream(str(repo.path / ".git"), ["1" * 40, ids["a.yaml"]]) as stream, \
+            pytest.raises(GitError, match="cannot read object 1111"):
+        stream.get(ids["a.yaml"])
+
+
+def test_empty_stream_starts_no_git() -> None:
+    with BlobStream("/nonexistent", []) as stream:
+        assert stream.get("0" * 40) is None
