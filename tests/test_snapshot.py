@@ -6,23 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from gitops_manifests import HTTP, kustomization, network_gateway
 from gitrepo import GitRepo, run_cli
-
-GATEWAY = """apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata:
-  name: {name}
-  namespace: network
-spec:
-  gatewayClassName: cilium
-  listeners:
-    - name: http
-      protocol: HTTP
-      port: 80
-      allowedRoutes:
-        namespaces:
-          from: All
-"""
 
 SERVICE = """apiVersion: v1
 kind: Service
@@ -92,11 +77,6 @@ def route(name: str, parent: str, backend: str, namespace: str = "") -> str:
                         namespace=f"\n  namespace: {namespace}" if namespace else "")
 
 
-def kustomization(resources: list[str], namespace: str | None = None) -> str:
-    ns = f"namespace: {namespace}\n" if namespace else ""
-    items = "".join(f"  - {r}\n" for r in resources)
-    return f"apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n{ns}resources:\n{items}"
-
 
 # The history has two environments (overlays apps/prod and apps/staging of one base): a check is a run
 # over every placement and one run per environment, each with its snapshot.
@@ -106,8 +86,8 @@ RUNS = 3
 def history(repo: GitRepo) -> list[str]:
     """Overlays, a Flux scope with variables, a chart, deletions and retargets; returns the commits."""
     shas = [repo.commit("gateways and apps", {
-        "infra/gw-a.yaml": GATEWAY.format(name="gw-a"),
-        "infra/gw-b.yaml": GATEWAY.format(name="gw-b"),
+        "infra/gw-a.yaml": network_gateway("gw-a", (HTTP,)),
+        "infra/gw-b.yaml": network_gateway("gw-b", (HTTP,)),
         "apps/base/kustomization.yaml": kustomization(["service.yaml", "route.yaml"]),
         # A diagnostic on a file that overlays place (a key written twice).
         "apps/base/service.yaml": service("web").replace("  name: web", "  name: web\n  name: web"),
@@ -131,7 +111,7 @@ def history(repo: GitRepo) -> list[str]:
         "apps/prod/kustomization.yaml": kustomization(["../base"], "production"),
         "infra/gw-b.yaml": None,
     }))
-    shas.append(repo.commit("bring the gateway back", {"infra/gw-b.yaml": GATEWAY.format(name="gw-b")}))
+    shas.append(repo.commit("bring the gateway back", {"infra/gw-b.yaml": network_gateway("gw-b", (HTTP,))}))
     return shas
 
 

@@ -7,7 +7,7 @@ resolves its parents in that cluster only, and the same object defined for two
 clusters is no duplicate. This module merges those runs' reports commit by
 commit:
 
-- a finding (by key and message) found in every unit is listed once, unchanged;
+- a finding (by key, message and file) found in every unit is listed once, unchanged;
 - one found in some units only is listed once with ` (cluster: a, b)` appended;
 - a commit fails when any unit fails it;
 - the created/updated/deleted counts are those of the run over every placement
@@ -26,11 +26,12 @@ from typing import Any
 from policycheck.findings import FAIL, PASS, CommitResult, Finding, Report
 from policycheck.status import Resolution
 
-Identity = tuple[tuple[str, ...], str]
+Identity = tuple[tuple[str, ...], str, str]
 
 
 def _identity(f: Finding) -> Identity:
-    return (f.key, f.message)
+    """Key, message and file: the same object written in two clusters' files is two findings, each located."""
+    return (f.key, f.message, f.file)
 
 
 def _order(f: Finding) -> tuple[Any, ...]:

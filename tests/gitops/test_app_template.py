@@ -4,38 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from gitops_manifests import network_gateway
 from gitrepo import GitRepo, check_json, run_cli
 
-GATEWAYS = """apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata:
-  name: internal
-  namespace: network
-spec:
-  gatewayClassName: cilium
-  listeners:
-    - name: https
-      protocol: HTTPS
-      port: 443
-      allowedRoutes:
-        namespaces:
-          from: All
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata:
-  name: external
-  namespace: network
-spec:
-  gatewayClassName: cilium
-  listeners:
-    - name: https
-      protocol: HTTPS
-      port: 443
-      allowedRoutes:
-        namespaces:
-          from: All
-"""
+GATEWAYS = network_gateway() + "---\n" + network_gateway("external")
 
 
 def release(admin_gateway: str) -> str:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
+from gitops_manifests import findings, flux, kustomization, network_gateway
 from gitrepo import GitRepo, check_json, run_cli
 
 from policycheck.gitops.kustomize import Tree, parse_kustomization
@@ -12,22 +12,7 @@ from policycheck.gitops.scopes import Root, plan
 
 
 def gateway(listeners: tuple[str, ...], name: str = "main") -> str:
-    body = "".join(f"""    - name: {lst}
-      protocol: HTTP
-      port: {8000 + i}
-      allowedRoutes:
-        namespaces:
-          from: All
-""" for i, lst in enumerate(listeners))
-    return f"""apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata:
-  name: {name}
-  namespace: network
-spec:
-  gatewayClassName: cilium
-  listeners:
-{body}"""
+    return network_gateway(name, tuple((lst, "HTTP", 8000 + i) for i, lst in enumerate(listeners)))
 
 
 SERVICE = """apiVersion: v1
@@ -59,34 +44,12 @@ spec:
 """
 
 
-def flux(name: str, path: str) -> str:
-    return f"""apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata:
-  name: {name}
-  namespace: flux-system
-spec:
-  interval: 10m
-  path: {path}
-  prune: true
-  sourceRef:
-    kind: GitRepository
-    name: flux-system
-"""
 
-
-def kustomization(*resources: str) -> str:
-    return "resources:\n" + "".join(f"  - {r}\n" for r in resources)
-
-
-def findings(report: dict[str, Any], policy: str | None = None, commit: int | None = None) -> list[dict[str, Any]]:
-    commits = report["commits"] if commit is None else [report["commits"][commit]]
-    return [f for c in commits for f in c["findings"] if policy is None or f["policy"] == policy]
 
 
 def two_flux_clusters() -> dict[str, str | None]:
     files: dict[str, str | None] = {
-        "apps/base/kustomization.yaml": kustomization("service.yaml", "route.yaml"),
+        "apps/base/kustomization.yaml": kustomization(["service.yaml", "route.yaml"]),
         "apps/base/service.yaml": SERVICE,
         "apps/base/route.yaml": route("web", "http"),
     }
@@ -105,9 +68,9 @@ def test_two_flux_clusters_each_with_its_own_gateway(repo: GitRepo) -> None:
     assert not [f for f in findings(report) if f["severity"] == "error"]
     assert report["commits"][0]["changes"]["created"] > 0
 
+    base = kustomization(["service.yaml", "route.yaml", "route2.yaml"])
     repo.commit("a route to a listener only prod has", {"apps/base/route2.yaml": route("secure", "https"),
-                                                       "apps/base/kustomization.yaml":
-                                                           kustomization("service.yaml", "route.yaml", "route2.yaml")})
+                                                       "apps/base/kustomization.yaml": base})
     code, report = check_json(repo, "HEAD")
     assert code == 1
     errors = [f for f in findings(report) if f["severity"] == "error"]
@@ -145,15 +108,15 @@ def test_status_lists_each_cluster(repo: GitRepo) -> None:
 
 def test_kustomize_overlays_are_environments(repo: GitRepo) -> None:
     files: dict[str, str | None] = {
-        "infra/base/kustomization.yaml": kustomization("service.yaml"),
+        "infra/base/kustomization.yaml": kustomization(["service.yaml"]),
         "infra/base/service.yaml": SERVICE,
-        "apps/web/base/kustomization.yaml": kustomization("route.yaml"),
+        "apps/web/base/kustomization.yaml": kustomization(["route.yaml"]),
         "apps/web/base/route.yaml": route("web", "http"),
     }
     for env, listeners in (("prod", ("http", "https")), ("staging", ("http",))):
-        files[f"infra/overlays/{env}/kustomization.yaml"] = kustomization("../../base", "gateway.yaml")
+        files[f"infra/overlays/{env}/kustomization.yaml"] = kustomization(["../../base", "gateway.yaml"])
         files[f"infra/overlays/{env}/gateway.yaml"] = gateway(listeners)
-        files[f"apps/web/overlays/{env}/kustomization.yaml"] = kustomization("../../base")
+        files[f"apps/web/overlays/{env}/kustomization.yaml"] = kustomization(["../../base"])
     repo.commit("overlays", files)
     code, report = check_json(repo, "--history")
     assert code == 0, findings(report)

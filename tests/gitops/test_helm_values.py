@@ -3,28 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
+from gitops_manifests import findings, network_gateway
 from gitrepo import GitRepo, check_json, run_cli
 
 from policycheck.manifests import is_helm_template
 
-GATEWAY = """apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata:
-  name: internal
-  namespace: network
-spec:
-  gatewayClassName: cilium
-  listeners:
-    - name: https
-      protocol: HTTPS
-      port: 443
-      allowedRoutes:
-        namespaces:
-          from: All
-"""
+GATEWAY = network_gateway()
 
 
 def release(parent: str = "internal", host: str = '"{{ .Release.Name }}.example.com"') -> str:
@@ -94,9 +80,6 @@ spec:
 def test_which_files_are_helm_templates(path: str, text: str, template: bool) -> None:
     assert is_helm_template(path, text) is template
 
-
-def findings(report: dict[str, Any], policy: str | None = None) -> list[dict[str, Any]]:
-    return [f for c in report["commits"] for f in c["findings"] if policy is None or f["policy"] == policy]
 
 
 def test_routes_of_a_release_whose_values_use_tpl_are_checked(repo: GitRepo) -> None:

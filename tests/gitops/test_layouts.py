@@ -4,29 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from gitops_manifests import HTTP, HTTPS, findings, flux, kustomization, network_gateway
 from gitrepo import GitRepo, check_json, run_cli
 
-GATEWAY = """apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata:
-  name: internal
-  namespace: network
-spec:
-  gatewayClassName: cilium
-  listeners:
-    - name: https
-      protocol: HTTPS
-      port: 443
-      allowedRoutes:
-        namespaces:
-          from: All
-    - name: http
-      protocol: HTTP
-      port: 80
-      allowedRoutes:
-        namespaces:
-          from: All
-"""
+GATEWAY = network_gateway(listeners=(HTTPS, HTTP))
 
 
 def service(name: str, namespace: str | None = None) -> str:
@@ -60,34 +41,7 @@ spec:
 """
 
 
-def kustomization(resources: list[str], namespace: str | None = None) -> str:
-    ns = f"namespace: {namespace}\n" if namespace else ""
-    items = "".join(f"  - {r}\n" for r in resources)
-    return f"apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n{ns}resources:\n{items}"
 
-
-def flux(name: str, path: str, target: str | None = None, substitute: dict[str, str] | None = None) -> str:
-    extra = f"  targetNamespace: {target}\n" if target else ""
-    if substitute:
-        extra += "  postBuild:\n    substitute:\n" + "".join(f"      {k}: {v}\n" for k, v in substitute.items())
-    return f"""apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata:
-  name: {name}
-  namespace: flux-system
-spec:
-  interval: 10m
-  path: {path}
-  prune: true
-  sourceRef:
-    kind: GitRepository
-    name: flux-system
-{extra}"""
-
-
-def findings(report: dict[str, Any], policy: str | None = None) -> list[dict[str, Any]]:
-    out = [f for c in report["commits"] for f in c["findings"]]
-    return [f for f in out if policy is None or f["policy"] == policy]
 
 
 def status(repo: GitRepo) -> dict[str, Any]:
