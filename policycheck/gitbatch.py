@@ -19,7 +19,8 @@ import os
 import subprocess
 import threading
 import weakref
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -69,14 +70,22 @@ class BlobStream:
     Every id is written at once (from a thread) and the answers are read on demand: git
     decompresses the next blobs while the caller parses the last one, and no more than what was
     skipped is held in memory (all of the tree, with `read_blobs`). A blob asked for out of order
-    is read ahead to, the ones passed over kept until asked for. `get` answers None for an id the
-    stream does not hold (never listed, or handed out already), so the caller reads it another way.
+    is read ahead to, the ones passed over kept until asked for: at most `max_ahead` bytes of them
+    when given (the oldest are dropped first), for a long list of which the caller may skip some,
+    such as a range's changed blobs that the parse cache already holds. `get` answers None for an
+    id the stream does not hold (never listed, handed out already, or dropped), so the caller reads
+    it another way. An id listed n times is read once and handed out n times (the same content
+    at several paths, such as a file moved).
     """
 
-    def __init__(self, git_dir: str, shas: Iterable[str]) -> None:
-        self._order = list(dict.fromkeys(shas))
+    def __init__(self, git_dir: str, shas: Iterable[str], max_ahead: int | None = None) -> None:
+        listed = list(shas)
+        self._order = list(dict.fromkeys(listed))
+        self._more = {sha: n - 1 for sha, n in Counter(listed).items() if n > 1}  # hand-outs after the first
         self._pending = set(self._order)  # listed, not read yet
         self._ahead: dict[str, bytes] = {}  # read, not asked for yet
+        self._ahead_bytes = 0
+        self._max_ahead = max_ahead
         self._next = 0
         self._proc: subprocess.Popen[bytes] | None = None
         self._feeder: threading.Thread | None = None
@@ -95,9 +104,12 @@ class BlobStream:
         self.close()
 
     def get(self, sha: str) -> bytes | None:
-        found = self._ahead.pop(sha, None)
-        if found is not None or sha not in self._pending:
+        found = self._ahead.get(sha)
+        if found is not None:
+            self._handed(sha, found)
             return found
+        if sha not in self._pending:
+            return None
         proc = self._proc
         assert proc is not None and proc.stdout is not None
         readline, read = proc.stdout.readline, proc.stdout.read
@@ -112,9 +124,23 @@ class BlobStream:
             data = read(int(header[2]) + 1)[:-1]
             if not self._pending:
                 self.close()
-            if current == sha:
-                return data
             self._ahead[current] = data
+            self._ahead_bytes += len(data)
+            if current == sha:
+                self._handed(sha, data)
+                return data
+            if self._max_ahead is not None:
+                while self._ahead_bytes > self._max_ahead:
+                    self._ahead_bytes -= len(self._ahead.pop(next(iter(self._ahead))))
+
+    def _handed(self, sha: str, data: bytes) -> None:
+        """Forget a blob handed out, unless it is listed again."""
+        more = self._more.get(sha, 0)
+        if more:
+            self._more[sha] = more - 1
+        else:
+            del self._ahead[sha]
+            self._ahead_bytes -= len(data)
 
     def close(self) -> None:
         """Stop git (what was not read is dropped) and wait for it."""
@@ -127,6 +153,65 @@ class BlobStream:
         if self._feeder is not None:
             self._feeder.join()
         proc.wait()
+
+
+class BlobSupply:
+    """Where a run's loader gets blobs from: the stream of what it is about to read, else one round trip.
+
+    `streaming(shas)` opens a `BlobStream` for the blobs a block will read (a whole tree, while
+    its state is built); `ahead(shas)` one that stays open for the rest of the run (every blob a
+    range's changes name, in the order its commits will read them, bounded to `max_ahead` bytes of
+    skipped blobs). Only the innermost stream is asked: a block reading its own blobs does not
+    read the range's stream ahead. `extra` holds content Git does not have (working-tree files).
+    The last blob handed out is kept: a kustomization's blob is read again right after parsing.
+    """
+
+    def __init__(self, git_dir: str, fallback: Callable[[str], bytes], extra: Mapping[str, bytes] | None = None,
+                 max_ahead: int = 64 << 20) -> None:
+        self._git_dir = git_dir
+        self._fallback = fallback
+        self._extra = extra if extra is not None else {}
+        self._max_ahead = max_ahead
+        self._streams: list[BlobStream] = []
+        self._last: tuple[str, bytes] = ("", b"")
+
+    def read(self, sha: str) -> bytes:
+        last = self._last
+        if sha == last[0]:
+            return last[1]
+        data = self._extra.get(sha)
+        if data is None and self._streams:
+            data = self._streams[-1].get(sha)
+        if data is None:
+            data = self._fallback(sha)
+        self._last = (sha, data)
+        return data
+
+    @contextlib.contextmanager
+    def streaming(self, shas: Sequence[str]) -> Iterator[None]:
+        """Blobs the block reads, in about this order, streamed while it runs (read one by one if fewer than two)."""
+        if len(shas) < 2:
+            yield
+            return
+        stream = BlobStream(self._git_dir, shas)
+        self._streams.append(stream)
+        try:
+            yield
+        finally:
+            self._streams.remove(stream)
+            stream.close()
+
+    def ahead(self, shas: Sequence[str]) -> None:
+        """Blobs read from now on, in about this order, streamed until `close` (under any `streaming` block)."""
+        if len(shas) >= 2:
+            self._streams.insert(0, BlobStream(self._git_dir, shas, self._max_ahead))
+
+    def close(self) -> None:
+        """Stop every stream's git."""
+        streams, self._streams = self._streams, []
+        for stream in streams:
+            stream.close()
+        self._last = ("", b"")
 
 
 def diffs(git_dir: str, pairs: Iterable[tuple[str, str]]) -> dict[str, list[Change]]:

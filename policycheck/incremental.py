@@ -90,7 +90,7 @@ def _listener_sets(state: State) -> Iterator[Resource]:
 
 
 def _has_plain(state: State, key: ResourceKey) -> bool:
-    return any(r.origin == "manifest" and r.key.namespace == key.namespace for r in state.of_kind(key.group, key.kind))
+    return state.has_manifests(key.group, key.kind, key.namespace)
 
 
 def _plain_flipped(old: State, new: State, key: ResourceKey) -> bool:

@@ -71,6 +71,10 @@ class Loader:
         self._parsed[(path, blob)] = entry
         return entry
 
+    def parsed(self, path: str, blob: str) -> bool:
+        """Whether this file is parsed already (its blob is not read again)."""
+        return (path, blob) in self._parsed
+
     def share_parsed(self, other: Loader) -> None:
         """Take the files `other` parsed (and parse into the same memory): another run of the same
         repository whose configuration parses alike, such as one cluster of a repository with several."""

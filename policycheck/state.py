@@ -57,6 +57,8 @@ class _Index:
     with_diagnostics: set[str]
     multi: set[ResourceKey]  # keys defined in more than one file
     file_dups: dict[str, tuple[Diagnostic, ...]]  # keys defined twice in one file
+    # How many objects written as manifests (not extracted) each (group, kind, namespace) holds.
+    manifests: Overlay[tuple[str, str, str], int]
 
 
 def _file_dups(entry: FileEntry) -> tuple[Diagnostic, ...]:
@@ -68,6 +70,10 @@ def _file_dups(entry: FileEntry) -> tuple[Diagnostic, ...]:
             out.append(Diagnostic(res.file, res.line, DUPLICATE, "error",
                                   f"{res.key} is already defined in {first.file}:{first.line}; this copy is ignored"))
     return tuple(out)
+
+
+def _is_manifest(res: Resource | None) -> int:
+    return 1 if res is not None and res.origin == "manifest" else 0
 
 
 @dataclass
@@ -149,7 +155,13 @@ class State:
         for k, res in by_key.items():
             by_kind.setdefault((k.group, k.kind), {})[k] = res
         multi = {k for k, paths in frozen.items() if len(paths) > 1}
-        return _Index(Overlay.adopt(frozen), Overlay.adopt(by_key), by_kind, with_diags, multi, file_dups)
+        manifests: dict[tuple[str, str, str], int] = {}
+        for k, res in by_key.items():
+            if _is_manifest(res):
+                slot = (k.group, k.kind, k.namespace)
+                manifests[slot] = manifests.get(slot, 0) + 1
+        return _Index(Overlay.adopt(frozen), Overlay.adopt(by_key), by_kind, with_diags, multi, file_dups,
+                      Overlay.adopt(manifests))
 
     def _winner(self, key: ResourceKey, path: str) -> Resource:
         return self.files[path].first(key)
@@ -204,8 +216,16 @@ class State:
                 by_kind[gk][key] = res
             else:
                 by_kind[gk].pop(key, None)
+        counts: dict[tuple[str, str, str], int] = {}  # changed counts (0: none left)
+        for key in keys:
+            step = _is_manifest(put.get(key)) - _is_manifest(base.by_key.get(key))
+            if step:
+                slot = (key.group, key.kind, key.namespace)
+                counts[slot] = counts.get(slot, base.manifests.get(slot, 0)) + step
+        manifests = base.manifests.derive(
+            {k: n for k, n in counts.items() if n}, [k for k, n in counts.items() if not n])
         by_key = base.by_key.derive(put, [k for k in keys if k not in put])
-        return _Index(defs, by_key, by_kind, with_diags, multi, file_dups)
+        return _Index(defs, by_key, by_kind, with_diags, multi, file_dups, manifests)
 
     # -- queries -------------------------------------------------------------
     @property
@@ -217,11 +237,16 @@ class State:
         return found
 
     def of_kind(self, group: str, kind: str) -> list[Resource]:
+        """The objects of one kind; the same list while none of them changes (read it, never mutate it)."""
         found = self._kind_lists.get((group, kind))
         if found is None:
             found = list(self._index().by_kind.get((group, kind), {}).values())
             self._kind_lists[(group, kind)] = found
         return found
+
+    def has_manifests(self, group: str, kind: str, namespace: str) -> bool:
+        """Whether some object of this kind in this namespace is written as a manifest (not extracted)."""
+        return (group, kind, namespace) in self._index().manifests
 
     def presence(self, key: ResourceKey) -> Presence:
         if key in self._index().by_key:

@@ -6,7 +6,7 @@ import pytest
 from gitrepo import GitRepo
 
 from policycheck.errors import GitError
-from policycheck.gitbatch import BlobStream, read_blobs
+from policycheck.gitbatch import BlobStream, BlobSupply, read_blobs
 
 
 def _blobs(repo: GitRepo, files: dict[str, str]) -> dict[str, str]:
@@ -18,11 +18,12 @@ def test_stream_hands_out_blobs_in_any_order_once(repo: GitRepo) -> None:
     ids = _blobs(repo, {f"f{i}.yaml": f"n: {i}\n" for i in range(6)} | {"empty.yaml": ""})
     order = [ids[f"f{i}.yaml"] for i in range(6)] + [ids["empty.yaml"]]
     git_dir = str(repo.path / ".git")
-    with BlobStream(git_dir, order + order[:2]) as stream:  # an id listed twice is read once
+    with BlobStream(git_dir, order + order[:1]) as stream:  # an id listed twice is read once, handed out twice
         assert stream.get(order[0]) == b"n: 0\n"
         assert stream.get(order[4]) == b"n: 4\n"  # read ahead to it; 1 to 3 are kept
         assert stream.get(order[2]) == b"n: 2\n"
-        assert stream.get(order[0]) is None  # handed out already
+        assert stream.get(order[0]) == b"n: 0\n"  # listed again
+        assert stream.get(order[0]) is None  # handed out as often as listed
         assert stream.get("0" * 40) is None  # never listed
         assert [stream.get(order[i]) for i in (1, 3, 5)] == [b"n: 1\n", b"n: 3\n", b"n: 5\n"]
         assert stream.get(order[6]) == b""
@@ -47,3 +48,34 @@ def test_stream_names_an_object_git_does_not_have(repo: GitRepo) -> None:
 def test_empty_stream_starts_no_git() -> None:
     with BlobStream("/nonexistent", []) as stream:
         assert stream.get("0" * 40) is None
+
+
+def test_stream_keeps_at_most_max_ahead_bytes_of_skipped_blobs(repo: GitRepo) -> None:
+    ids = _blobs(repo, {f"f{i}.yaml": f"n: {i}\n" for i in range(5)})  # 5 bytes each
+    order = [ids[f"f{i}.yaml"] for i in range(5)]
+    with BlobStream(str(repo.path / ".git"), order, max_ahead=10) as stream:
+        assert stream.get(order[4]) == b"n: 4\n"  # 0 to 3 passed over: only the last two kept
+        assert [stream.get(order[i]) for i in range(4)] == [None, None, b"n: 2\n", b"n: 3\n"]
+
+
+def test_supply_asks_the_innermost_stream_then_git(repo: GitRepo) -> None:
+    ids = _blobs(repo, {f"f{i}.yaml": f"n: {i}\n" for i in range(6)})
+    order = [ids[f"f{i}.yaml"] for i in range(6)]
+    round_trips: list[str] = []
+
+    def one_by_one(sha: str) -> bytes:
+        round_trips.append(sha)
+        return repo.git("cat-file", "blob", sha).encode()
+
+    supply = BlobSupply(str(repo.path / ".git"), one_by_one, {"w" * 40: b"worktree\n"})
+    supply.ahead(order[3:])
+    with supply.streaming(order[:3]):
+        assert [supply.read(s) for s in order[:3]] == [b"n: 0\n", b"n: 1\n", b"n: 2\n"]
+        assert supply.read(order[5]) == b"n: 5\n"  # not in the inner stream: the outer one is not read ahead
+    assert round_trips == [order[5]]
+    assert supply.read(order[5]) == b"n: 5\n"  # the last blob handed out, kept
+    assert [supply.read(s) for s in order[3:5]] == [b"n: 3\n", b"n: 4\n"]
+    assert supply.read("w" * 40) == b"worktree\n"
+    assert round_trips == [order[5]]
+    supply.close()
+    assert supply.read(order[0]) == b"n: 0\n" and round_trips == [order[5], order[0]]

@@ -7,6 +7,7 @@ import random
 from manifests_fixtures import service
 
 from policycheck.manifests import parse_file
+from policycheck.model import Resource, ResourceKey
 from policycheck.state import FileEntry, State
 
 
@@ -49,3 +50,30 @@ def test_duplicates_in_one_file_and_across_files() -> None:
     diags = list(state.diagnostics())
     assert [(d.file, d.id) for d in diags] == [("a.yaml", "duplicate-resource"), ("b.yaml", "duplicate-resource")]
     assert state.resources[next(iter(state.resources))].file == "a.yaml"
+
+
+def test_manifest_counts_follow_evolution() -> None:
+    """has_manifests answers as a scan would, extracted objects not counted, when a namespace empties."""
+    rng = random.Random(3)
+
+    def entry(path: str) -> FileEntry:
+        resources = tuple(
+            Resource(ResourceKey("", "Service", rng.choice(["a", "b", "c"]), f"s{rng.randrange(6)}"), "v1", {},
+                     path, i, origin=rng.choice(["manifest", "manifest", "extracted"]))
+            for i in range(rng.randint(0, 2)))
+        return FileEntry(path, f"{path}:{rng.random()}", resources)
+
+    files = {f"f{i}.yaml": entry(f"f{i}.yaml") for i in range(6)}
+    state = State.from_files(files.values())
+    assert state.resources is not None  # index the base so later states are patched
+    for _ in range(80):
+        path = f"f{rng.randrange(8)}.yaml"
+        if path in files and rng.random() < 0.4:
+            del files[path]
+            state = state.evolve([path], [])
+        else:
+            files[path] = entry(path)
+            state = state.evolve([], [files[path]])
+        for ns in ("a", "b", "c"):
+            scan = any(r.origin == "manifest" and r.key.namespace == ns for r in state.of_kind("", "Service"))
+            assert state.has_manifests("", "Service", ns) is scan

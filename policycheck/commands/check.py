@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,9 +14,9 @@ from policycheck.config import Config
 from policycheck.engine import Engine
 from policycheck.errors import GitError, UsageError
 from policycheck.findings import PASS, STAGED, WORKTREE, CommitResult, PolicyInfo, Report
-from policycheck.gitbatch import diffs, read_blobs
+from policycheck.gitbatch import BlobSupply, diffs
 from policycheck.gitsource import Change, CommitInfo, GitSource, blob_id, check_revision
-from policycheck.loader import Loader
+from policycheck.loader import LINK_MODE, Loader
 from policycheck.policy import Policy
 from policycheck.runner import Runner, Target
 from policycheck.setup_run import load_config, load_policies, policy_infos
@@ -236,17 +236,13 @@ def _judge(source: GitSource, opts: CheckOptions, targets: list[Target], config:
            parsed_by: Loader | None = None) -> tuple[Report, Loader, SnapshotStore | None]:
     """One run over the targets: the report, the loader that made its states, and its snapshot store
     (pruned by the caller, once every run is done)."""
-    prefetched: dict[str, bytes] = {}
-
-    def read(blob: str) -> bytes:
-        data = prefetched.pop(blob, None) or _WORKTREE_DATA.get(blob)
-        return data if data is not None else source.read_blob(blob)
-
+    git_dir = str(source.repo.git_dir)
+    blobs = BlobSupply(git_dir, source.read_blob, _WORKTREE_DATA)
+    read = blobs.read
     loader = Loader(config, read)
     if parsed_by is not None:
         loader.share_parsed(parsed_by)
     loader.cache = cache
-    git_dir = str(source.repo.git_dir)
     seen: set[tuple[str, str]] = set()  # (path, blob) this run's loader has parsed
     # The diffs of every commit of a range, from one git process.
     batched = diffs(git_dir, [(t.id, t.parent) for t in targets if t.changes is None and t.parent is not None]) \
@@ -258,6 +254,13 @@ def _judge(source: GitSource, opts: CheckOptions, targets: list[Target], config:
             parents[rev] = source.commit_info(rev).parent
         return parents[rev]
 
+    def unread(files: Iterable[tuple[str, str, str]], in_memory: bool = False) -> list[str]:
+        """The blobs the loader reads to parse these (path, mode, blob), in that order: neither links,
+        submodules nor files parsed already, nor (in_memory) entries the cache holds in memory."""
+        return [b for p, m, b in files
+                if m != LINK_MODE and not m.startswith("160") and config.wants(p) and not loader.parsed(p, b)
+                and not (in_memory and cache is not None and cache.has(cache.key(p, b, m)))]
+
     def state_of(rev: str | None) -> State:
         whole = not seen  # the first tree of the run is listed whole; later ones only add to it
         files = source.tree(rev)
@@ -265,15 +268,13 @@ def _judge(source: GitSource, opts: CheckOptions, targets: list[Target], config:
                          if config.wants(p) and not m.startswith("160") and (p, b) not in seen)
         pack = cache.pack_key(listing) if cache is not None and len(listing) > 1 else None
         packed = cache is not None and pack is not None and (cache.load_pack(pack) or cache.load_latest())
-        todo = [b for p, m, b in listing if m != "120000" and not (packed and cache and cache.has(cache.key(p, b, m)))]
-        if len(todo) > 1:
-            prefetched.update(read_blobs(git_dir, todo))
+        todo = unread(listing, packed)
         if cache is not None and pack is not None:
             cache.per_entry = False  # a whole tree goes to disk as one pack, not file by file
         try:
-            state = loader.state(files)
+            with blobs.streaming(todo):  # git reads the next blobs while the loader parses
+                state = loader.state(files)
         finally:
-            prefetched.clear()
             if cache is not None:
                 cache.per_entry = True
         seen.update((p, b) for p, _, b in listing)
@@ -281,11 +282,23 @@ def _judge(source: GitSource, opts: CheckOptions, targets: list[Target], config:
             cache.put_pack(pack, [cache.key(p, b, m) for p, m, b in listing], latest=whole)
         return state
 
+    streamed: list[bool] = []
+
     def evolve(parent_state: State, parent_rev: str | None, target: Target) -> tuple[State, set[str]]:
+        if not streamed and batched:
+            # Every blob the range's commits add, read from here on in one pipelined stream.
+            streamed.append(True)
+            blobs.ahead(unread((c.path, c.mode, c.blob) for t in targets for c in batched.get(t.id, ())
+                               if c.blob is not None))
+        ranged = target.id in batched
         changes = target.changes if target.changes is not None else tuple(
-            batched.pop(target.id) if target.id in batched else source.diff(parent_rev, target.id))
+            batched.pop(target.id) if ranged else source.diff(parent_rev, target.id))
         seen.update((c.path, c.blob) for c in changes if c.blob is not None)
-        state = loader.evolve(parent_state, changes)
+        # A change not in the range's stream (the index, a root commit) streams its own blobs.
+        own = [] if ranged else unread((c.path, c.mode, c.blob) for c in changes
+                                       if c.blob is not None and c.blob not in _WORKTREE_DATA)
+        with blobs.streaming(own):
+            state = loader.evolve(parent_state, changes)
         return state, {c.path for c in changes if config.wants(c.path)} | loader.rederived
 
     engine = Engine(policies, config.severity, config.forbid_suppressing, config.params, config.mesh)
@@ -297,7 +310,10 @@ def _judge(source: GitSource, opts: CheckOptions, targets: list[Target], config:
     runner = Runner(policies, config.profile, state_of=state_of, evolve=evolve, parent_of=parent_of,
                     engine=engine, fail_on=config.fail_on, list_all=list_all, progress=progress,
                     snapshots=snapshots)
-    return runner.run(targets, infos), loader, snapshots
+    try:
+        return runner.run(targets, infos), loader, snapshots
+    finally:
+        blobs.close()
 
 
 def _cache_dir(source: GitSource) -> Path | None:

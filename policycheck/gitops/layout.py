@@ -197,7 +197,7 @@ class Layout:
                 if self._is_input(entry):
                     inputs[path] = entry.blob
         kusts_changed = any(is_kustomization(p) for p in (*removed, *added))
-        plan_may_change = kusts_changed or inputs != old_inputs or (
+        plan_may_change = kusts_changed or (inputs is not old_inputs and inputs != old_inputs) or (
             listing_changed and (bool(last.plan) or self.unit is not None))
         if plan_may_change:
             kusts = [k for k in (kust_of(p, e.blob) for p, e in sorted(raw.items())) if k is not None]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from policycheck.model import ResourceKey
+from policycheck.resolver.routes import resolve_state
 from policycheck.state import State
 from policycheck.status import Resolution
 
@@ -18,6 +19,4 @@ PROFILES = ("spec", "linkerd")
 def resolve(state: State, profile: str = "spec", routes: Iterable[ResourceKey] | None = None,
             gateways: bool = True) -> Resolution:
     """Predict status for every route of `state` (or only `routes`), and for Gateways when asked."""
-    from policycheck.resolver.routes import resolve_state
-
     return resolve_state(state, profile, routes, gateways)

@@ -18,14 +18,13 @@ import base64
 import binascii
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from policycheck.model import CORE_GROUP, Resource, ResourceKey
 from policycheck.resolver.fields import as_dict, as_list, as_str, dicts, metadata
-from policycheck.resolver.grants import Grants
 from policycheck.resolver.refs import normalize_group
 from policycheck.state import State
-from policycheck.status import FALSE, MISSING, PRESENT, TRUE, UNKNOWN
+from policycheck.status import FALSE, MISSING, PRESENT, TRUE, UNKNOWN, Presence
 
 SECRET = (CORE_GROUP, "Secret")
 CONFIG_MAP = (CORE_GROUP, "ConfigMap")
@@ -168,8 +167,19 @@ CA_CERT = RefRules(frozenset({CONFIG_MAP, SECRET}), "ConfigMap", "InvalidCACerti
                    "InvalidCACertificateRef", ca_bundle_problem)
 
 
-def check_ref(state: State, grants: Grants, producers: SecretProducers, owner: ResourceKey, raw: Any,
-              rules: RefRules) -> RefCheck:
+class RefSource(Protocol):
+    """What resolving a reference asks of a state (resolver.reads records it)."""
+
+    def get(self, key: ResourceKey) -> Resource | None: ...
+
+    def presence(self, key: ResourceKey) -> Presence: ...
+
+    def permits(self, source: ResourceKey, target: ResourceKey) -> bool: ...
+
+    def produces(self, key: ResourceKey) -> bool: ...
+
+
+def check_ref(source: RefSource, owner: ResourceKey, raw: Any, rules: RefRules) -> RefCheck:
     """Resolve one SecretObjectReference-like item from `owner`."""
     ref = as_dict(raw)
     name = as_str(ref.get("name"))
@@ -181,16 +191,16 @@ def check_ref(state: State, grants: Grants, producers: SecretProducers, owner: R
         gk = f"{kind}.{group}" if group else kind
         return RefCheck(FALSE, rules.invalid_kind, f"{gk} {name}: unsupported kind of reference")
     target = ResourceKey(group, kind, as_str(ref.get("namespace")) or owner.namespace, name)
-    if not grants.permits(owner, target):
+    if not source.permits(owner, target):
         return RefCheck(FALSE, "RefNotPermitted",
                         f"{target} is in another namespace and no ReferenceGrant there permits it")
-    res = state.get(target)
+    res = source.get(target)
     if res is not None:
         problem = rules.content(res)
         return OK if problem is None else RefCheck(FALSE, rules.invalid_ref, f"{target} {problem}")
-    if producers.produces(target):
+    if source.produces(target):
         return OK
-    presence = state.presence(target)
+    presence = source.presence(target)
     if presence.state in (MISSING, PRESENT):
         return RefCheck(FALSE, rules.invalid_ref, f"{target} not found in the repository")
     return RefCheck(UNKNOWN, "Pending", f"{target}: {presence.reason or presence.state}")

@@ -24,6 +24,7 @@ gates attachment), as the conformance suite asserts.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +33,7 @@ from policycheck.resolver import certificates as certs
 from policycheck.resolver.fields import as_dict, as_int, as_str, creation_timestamp, dicts
 from policycheck.resolver.listeners import Kind, Listener, ListenerState, allowed_kinds, read_listeners
 from policycheck.resolver.lookups import Lookups
+from policycheck.resolver.reads import Reads
 from policycheck.resolver.refs import normalize_group
 from policycheck.status import FALSE, MISSING, PRESENT, TRUE, UNKNOWN, Condition
 
@@ -116,7 +118,7 @@ def _frontend_validation(gateway: Resource | None, port: int | None) -> dict[str
     return default or None
 
 
-def _basic(lookups: Lookups, listener: Listener, gateway: Resource | None) -> _Basic:
+def _basic(reads: Reads, listener: Listener, gateway: Resource | None) -> _Basic:
     protocol = listener.protocol
     if protocol not in SUPPORTED_PROTOCOLS:
         return _Basic(listener, ("UnsupportedProtocol", f"protocol {protocol or '(none)'} is not supported"),
@@ -142,14 +144,13 @@ def _basic(lookups: Lookups, listener: Listener, gateway: Resource | None) -> _B
         items = refs if isinstance(refs, list) else []
         if not items and not as_dict(listener.tls.get("options")):
             checks.append(certs.RefCheck(FALSE, "InvalidCertificateRef", "no certificateRefs to terminate TLS with"))
-        checks.extend(certs.check_ref(lookups.state, lookups.grants, lookups.producers, listener.owner, raw,
-                                      certs.LISTENER_CERT) for raw in items)
+        checks.extend(certs.check_ref(reads, listener.owner, raw, certs.LISTENER_CERT) for raw in items)
     if protocol == "HTTPS":
         validation = _frontend_validation(gateway, listener.port)
         ca_refs = validation.get("caCertificateRefs") if validation else None
         if isinstance(ca_refs, list) and ca_refs:
-            ca = [certs.check_ref(lookups.state, lookups.grants, lookups.producers,
-                                  gateway.key if gateway else listener.owner, raw, certs.CA_CERT) for raw in ca_refs]
+            ca = [certs.check_ref(reads, gateway.key if gateway else listener.owner, raw, certs.CA_CERT)
+                  for raw in ca_refs]
             checks.extend(ca)
             if all(c.status == FALSE for c in ca):
                 problem = ("NoValidCACertificate", "no CA certificate reference for client validation resolves")
@@ -181,7 +182,7 @@ def _listener_state(basic: _Basic, conflicted: str | None) -> ListenerState:
                          (accepted_cond, resolved_cond, programmed, conflicted_cond))
 
 
-def _listener_set_allowed(lookups: Lookups, gateway: Resource, ls: Resource) -> tuple[str, str]:
+def _listener_set_allowed(reads: Reads, gateway: Resource, ls: Resource) -> tuple[str, str]:
     """(status, message): whether the Gateway's allowedListeners admits the ListenerSet."""
     namespaces = as_dict(as_dict(gateway.spec.get("allowedListeners")).get("namespaces"))
     source = as_str(namespaces.get("from")) or "None"
@@ -191,7 +192,7 @@ def _listener_set_allowed(lookups: Lookups, gateway: Resource, ls: Resource) -> 
         ok = ls.key.namespace == gateway.key.namespace
         return (TRUE, "") if ok else (FALSE, "the Gateway only allows ListenerSets from its own namespace")
     if source == "Selector":
-        selected = lookups.namespaces.selects(namespaces.get("selector"), ls.key.namespace)
+        selected = reads.selects(namespaces.get("selector"), ls.key.namespace)
         if selected is None:
             return UNKNOWN, f"namespace {ls.key.namespace} has no manifest; its labels are unknown"
         return (TRUE, "") if selected else (FALSE, "the namespace is not selected by the Gateway's allowedListeners")
@@ -203,8 +204,9 @@ def _ls_order(res: Resource) -> tuple[int, str, str, str]:
     return (0 if stamp else 1, stamp, res.key.namespace, res.key.name)
 
 
-def gateway_view(lookups: Lookups, gateway: Resource, listener_sets: list[Resource]) -> GatewayView:
-    own = [_basic(lookups, lst, gateway) for lst in read_listeners(gateway.key, gateway.spec)]
+def gateway_view(reads: Reads, gateway: Resource, listener_sets: Sequence[Resource]) -> GatewayView:
+    """A Gateway's listener states and its ListenerSets', from what `reads` answers (views.py keeps them)."""
+    own = [_basic(reads, lst, gateway) for lst in read_listeners(gateway.key, gateway.spec)]
     conflicts: dict[int, str] = {}
     for i, a in enumerate(own):
         for j in range(i + 1, len(own)):
@@ -219,9 +221,9 @@ def gateway_view(lookups: Lookups, gateway: Resource, listener_sets: list[Resour
 
     ls_views: list[ListenerSetView] = []
     for ls in sorted(listener_sets, key=_ls_order):
-        allowed, why = _listener_set_allowed(lookups, gateway, ls)
+        allowed, why = _listener_set_allowed(reads, gateway, ls)
         ls_states: list[ListenerState] = []
-        for basic in (_basic(lookups, lst, gateway) for lst in read_listeners(ls.key, ls.spec)):
+        for basic in (_basic(reads, lst, gateway) for lst in read_listeners(ls.key, ls.spec)):
             reason = None
             if basic.accept_problem is None and allowed == TRUE:
                 reason = next((r for r in (conflict(t, basic.listener) for t in taken) if r), None)
@@ -231,7 +233,7 @@ def gateway_view(lookups: Lookups, gateway: Resource, listener_sets: list[Resour
             ls_states.append(state)
         ls_views.append(_listener_set_view(ls, gateway.key, allowed, why, tuple(ls_states)))
 
-    return GatewayView(gateway, _gateway_conditions(lookups, gateway, states), tuple(states), tuple(ls_views))
+    return GatewayView(gateway, _gateway_conditions(reads, gateway, states), tuple(states), tuple(ls_views))
 
 
 def _listener_set_view(ls: Resource, gateway: ResourceKey, allowed: str, why: str,
@@ -251,21 +253,21 @@ def _listener_set_view(ls: Resource, gateway: ResourceKey, allowed: str, why: st
     return ListenerSetView(ls, gateway, TRUE, conds, states)
 
 
-def missing_parent_listener_set(lookups: Lookups, ls: Resource) -> ListenerSetView:
+def missing_parent_listener_set(reads: Reads, ls: Resource) -> ListenerSetView:
     """Status of a ListenerSet whose parent Gateway is not in the repository."""
     parent = listener_set_parent(ls)
-    presence = lookups.state.presence(parent)
+    presence = reads.presence(parent)
     if presence.state in (MISSING, PRESENT):
         status, reason, msg = FALSE, "NotAllowed", f"parent {parent} not found in the repository"
     else:
         status, reason, msg = UNKNOWN, "Pending", f"parent {parent}: {presence.reason or presence.state}"
-    states = tuple(_listener_state(_basic(lookups, lst, None), None) for lst in read_listeners(ls.key, ls.spec))
+    states = tuple(_listener_state(_basic(reads, lst, None), None) for lst in read_listeners(ls.key, ls.spec))
     return ListenerSetView(ls, parent, status,
                            (Condition("Accepted", status, reason, msg), Condition("Programmed", status, reason, msg)),
                            states)
 
 
-def _gateway_conditions(lookups: Lookups, gateway: Resource, states: list[ListenerState]) -> tuple[Condition, ...]:
+def _gateway_conditions(reads: Reads, gateway: Resource, states: list[ListenerState]) -> tuple[Condition, ...]:
     spec = gateway.spec
     conds: list[Condition] = []
     params = as_dict(as_dict(spec.get("infrastructure")).get("parametersRef"))
@@ -273,7 +275,7 @@ def _gateway_conditions(lookups: Lookups, gateway: Resource, states: list[Listen
     if params:
         pkey = ResourceKey(normalize_group(as_str(params.get("group")) or "", "spec"), as_str(params.get("kind")) or "",
                            gateway.key.namespace, as_str(params.get("name")) or "")
-        presence = lookups.state.presence(pkey)
+        presence = reads.presence(pkey)
         if presence.state == MISSING:
             accepted = Condition("Accepted", FALSE, "InvalidParameters", f"parametersRef {pkey} not found")
         elif presence.state != PRESENT:
@@ -294,8 +296,7 @@ def _gateway_conditions(lookups: Lookups, gateway: Resource, states: list[Listen
                                accepted.message))
     backend = as_dict(as_dict(spec.get("tls")).get("backend"))
     if "clientCertificateRef" in backend:
-        ref = certs.check_ref(lookups.state, lookups.grants, lookups.producers, gateway.key,
-                              backend.get("clientCertificateRef"), certs.CLIENT_CERT)
+        ref = certs.check_ref(reads, gateway.key, backend.get("clientCertificateRef"), certs.CLIENT_CERT)
         conds.append(Condition("ResolvedRefs", ref.status, ref.reason, ref.message))
     else:
         conds.append(Condition("ResolvedRefs", TRUE, "ResolvedRefs"))

@@ -39,16 +39,22 @@ class BodyMemo(Generic[T]):
 
 
 class KindMemo(Generic[T]):
-    """The last value built from a list of objects, reused while the list holds the same objects."""
+    """The last value built from a list of objects, reused while the list holds the same objects.
+
+    A state hands out the very list of its parent for a kind none of whose objects changed
+    (`State.of_kind`), and lists are never mutated, so that list itself answers at once.
+    """
 
     def __init__(self) -> None:
+        self._source: Sequence[Resource] = ()
         self._inputs: tuple[Resource, ...] = ()
         self._value: T | None = None
 
     def get(self, resources: Sequence[Resource], compute: Callable[[], T]) -> T:
-        if self._value is not None and len(resources) == len(self._inputs) and all(
-                a is b for a, b in zip(resources, self._inputs, strict=True)):
+        if self._value is not None and (resources is self._source or (len(resources) == len(self._inputs) and all(
+                a is b for a, b in zip(resources, self._inputs, strict=True)))):
+            self._source = resources
             return self._value
         value = compute()
-        self._inputs, self._value = tuple(resources), value
+        self._source, self._inputs, self._value = resources, tuple(resources), value
         return value

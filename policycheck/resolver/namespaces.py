@@ -11,38 +11,49 @@ from __future__ import annotations
 
 from typing import Any
 
-from policycheck.model import CORE_GROUP, ResourceKey
+from policycheck.model import CORE_GROUP, Resource, ResourceKey
 from policycheck.resolver.fields import as_dict, as_list, as_str
 from policycheck.state import State
 
 NAME_LABEL = "kubernetes.io/metadata.name"
 
 
+# (id(selector), namespace) -> (selector, Namespace object or None, answer), across resolutions: a
+# listener's selector is asked once per namespace, not once per route and commit. The answer reads
+# the selector and the Namespace object only, so it holds while both are the same objects; both are
+# held, so that their ids are not reused.
+_SELECTED: dict[tuple[int, str], tuple[Any, Resource | None, bool | None]] = {}
+SELECTED_LIMIT = 100_000
+
+
 class Namespaces:
-    """Labels of the Namespaces a state defines, read once per resolution."""
+    """Labels of the Namespaces a state defines, and which of them label selectors select."""
 
     def __init__(self, state: State) -> None:
         self._state = state
         self._cache: dict[str, dict[str, str] | None] = {}
-        # (id(selector), namespace) -> (selector, answer): one listener's selector is asked once per
-        # namespace, not once per route; the selector is held so that its id is not reused.
-        self._selected: dict[tuple[int, str], tuple[Any, bool | None]] = {}
+
+    def _namespace(self, namespace: str) -> Resource | None:
+        return self._state.get(ResourceKey(CORE_GROUP, "Namespace", "", namespace))
 
     def labels(self, namespace: str) -> dict[str, str] | None:
         """All labels of the namespace, or None when no manifest defines it."""
         if namespace not in self._cache:
-            res = self._state.get(ResourceKey(CORE_GROUP, "Namespace", "", namespace))
+            res = self._namespace(namespace)
             self._cache[namespace] = None if res is None else {**res.labels, NAME_LABEL: namespace}
         return self._cache[namespace]
 
     def selects(self, selector: Any, namespace: str) -> bool | None:
         """Whether a LabelSelector selects the namespace; None when the repository cannot tell."""
         memo = (id(selector), namespace)
-        hit = self._selected.get(memo)
-        if hit is not None and hit[0] is selector:
-            return hit[1]
+        hit = _SELECTED.get(memo)
+        res = self._namespace(namespace)
+        if hit is not None and hit[0] is selector and hit[1] is res:
+            return hit[2]
         answer = self._selects(selector, namespace)
-        self._selected[memo] = (selector, answer)
+        if len(_SELECTED) >= SELECTED_LIMIT:
+            _SELECTED.clear()
+        _SELECTED[memo] = (selector, res, answer)
         return answer
 
     def _selects(self, selector: Any, namespace: str) -> bool | None:

@@ -3,9 +3,10 @@
 Indexes (namespaces, grants, secret producers, ListenerSets by Gateway, routes
 by parent, GAMMA precedence) are built at most once per call, lazily, so an
 incremental call that resolves a few routes stays linear in the state size;
-grants, producers and parsed parentRefs are kept across calls while the
-objects they read are the same (memo.py), so such a call costs little more
-than the routes it resolves.
+grants, producers, parsed parentRefs, validation issues and selector answers
+are kept across calls while the objects they read are the same (memo.py), and
+so are the Gateway and ListenerSet views while every answer they read is
+(views.py), so such a call costs little more than the routes it resolves.
 
 Parents by kind:
 - Gateway / ListenerSet / XListenerSet: listener attachment (attachment.py);
@@ -23,18 +24,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from policycheck.model import GATEWAY_GROUP, ROUTE_KINDS, Resource, ResourceKey, is_route
-from policycheck.resolver import services
+from policycheck.resolver import services, views
 from policycheck.resolver.attachment import Attachment, attach
 from policycheck.resolver.backends import backend_statuses, resolved_refs
-from policycheck.resolver.gateways import (
-    LISTENER_SET_KINDS,
-    GatewayView,
-    ListenerSetView,
-    gateway_view,
-    listener_set_parent,
-    listener_sets_by_gateway,
-    missing_parent_listener_set,
-)
+from policycheck.resolver.gateways import LISTENER_SET_KINDS, GatewayView, ListenerSetView, listener_set_parent
 from policycheck.resolver.linkerd import attach_server, is_server_parent
 from policycheck.resolver.listeners import ListenerState
 from policycheck.resolver.lookups import Lookups
@@ -59,11 +52,17 @@ from policycheck.status import (
 )
 
 _PARENT_REFS: BodyMemo[tuple[SpecParentRef, ...]] = BodyMemo()
+_VALIDATION: BodyMemo[tuple[ValidationIssue, ...]] = BodyMemo()
 
 
 def _parent_refs(route: Resource, profile: str) -> tuple[SpecParentRef, ...]:
     """A route's usable parentRefs, parsed once per body across resolutions."""
     return _PARENT_REFS.get(route, profile, lambda: tuple(parent_refs(route.key, route.spec, profile)))
+
+
+def _validation(route: Resource, profile: str) -> tuple[ValidationIssue, ...]:
+    """A route's validation issues: they read its body alone."""
+    return _VALIDATION.get(route, profile, lambda: tuple(validate_route(route, profile)))
 
 
 def _is_gateway(ref: ParentRef) -> bool:
@@ -75,10 +74,9 @@ def _is_listener_set(ref: ParentRef) -> bool:
 
 
 class _Resolver:
-    def __init__(self, lookups: Lookups, all_routes: list[Resource]) -> None:
+    def __init__(self, lookups: Lookups) -> None:
         self.lookups = lookups
         self.state = lookups.state
-        self.all_routes = all_routes
         self._ls_index: dict[ResourceKey, list[Resource]] | None = None
         self._views: dict[ResourceKey, GatewayView | None] = {}
         self._ls_views: dict[ResourceKey, ListenerSetView] = {}
@@ -90,7 +88,7 @@ class _Resolver:
     def by_parent(self) -> dict[ResourceKey, list[tuple[Resource, SpecParentRef]]]:
         if self._by_parent is None:
             index: dict[ResourceKey, list[tuple[Resource, SpecParentRef]]] = defaultdict(list)
-            for route in self.all_routes:
+            for route in _all_routes(self.state):
                 for spr in _parent_refs(route, self.lookups.profile):
                     index[spr.ref.parent_key].append((route, spr))
             self._by_parent = dict(index)
@@ -103,8 +101,8 @@ class _Resolver:
                 self._views[key] = None
             else:
                 if self._ls_index is None:
-                    self._ls_index = listener_sets_by_gateway(self.lookups)
-                v = gateway_view(self.lookups, gw, self._ls_index.get(key, []))
+                    self._ls_index = views.listener_sets_of(self.lookups)
+                v = views.gateway(self.lookups, gw, self._ls_index.get(key, ()))
                 self._views[key] = v
                 for ls in v.listener_sets:
                     self._ls_views[ls.resource.key] = ls
@@ -112,7 +110,7 @@ class _Resolver:
 
     def listener_set_view(self, ls: Resource) -> ListenerSetView:
         if ls.key not in self._ls_views and self.view(listener_set_parent(ls)) is None:
-            self._ls_views[ls.key] = missing_parent_listener_set(self.lookups, ls)
+            self._ls_views[ls.key] = views.orphan(self.lookups, ls)
         return self._ls_views[ls.key]
 
     def precedence(self, service: ResourceKey) -> services.Precedence:
@@ -230,17 +228,16 @@ def resolve_state(state: State, profile: str = "spec", routes: Iterable[Resource
                   gateways: bool = True) -> Resolution:
     """Predict status for every route of `state` (or only `routes`), and Gateways/ListenerSets when asked."""
     lookups = Lookups(state, profile)
-    all_routes = _all_routes(state)
     if routes is None:
-        wanted = all_routes
+        wanted = _all_routes(state)
     else:
         found = (state.get(k) for k in routes if is_route(k.group, k.kind))
         wanted = [r for r in found if r is not None]
-    resolver = _Resolver(lookups, all_routes)
+    resolver = _Resolver(lookups)
     route_statuses = {r.key: resolver.route_status(r) for r in wanted}
     validation: list[ValidationIssue] = []
     for r in wanted:
-        validation.extend(validate_route(r, profile))
+        validation.extend(_validation(r, profile))
     gw_statuses: dict[ResourceKey, GatewayStatus] = {}
     ls_statuses: dict[ResourceKey, GatewayStatus] = {}
     if gateways:
