@@ -1,3 +1,3 @@
-from policycheck.cli import main
+from policycheck.cli import run
 
-raise SystemExit(main())
+run()
