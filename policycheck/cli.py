@@ -6,6 +6,7 @@ configuration, policy or Git error (one line on stderr, no traceback).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import traceback
@@ -220,10 +221,9 @@ def run() -> NoReturn:
     if sys.getprofile() is not None or sys.gettrace() is not None:
         sys.exit(code)
     for stream in (sys.stdout, sys.stderr):
-        try:
+        # A reader that went away (`| head`) cannot be told more: the verdict stands.
+        with contextlib.suppress(OSError, ValueError):
             stream.flush()
-        except (OSError, ValueError):  # a reader that went away (`| head`): the verdict stands
-            pass
     os._exit(code)
 
 

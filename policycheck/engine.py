@@ -81,6 +81,7 @@ class Engine:
         # alongside, so an equal body of a later commit compares equal and the policy is not run.
         self._memo: dict[tuple[str, ResourceKey], tuple[tuple[Any, ...], tuple[_Outcome, ...]]] = {}
         self._reads_of: dict[str, tuple[str, ...]] = {}
+        self._applicable: dict[tuple[int, str, str, str], tuple[Policy, ...]] = {}
 
     # -- facts -------------------------------------------------------------
     def _bind(self, t: Transition) -> None:
@@ -173,9 +174,7 @@ class Engine:
         # lines are read now. Any other finding's line is read when the finding is shown.
         lazy = op != "delete"
         found: list[Finding] = []
-        for policy in policies:
-            if not _matches(policy, key, op):
-                continue
+        for policy in self._matching(policies, key, op):
             if facts is None:
                 facts = _Facts(self, t, key, res, old, op, issues, changed, deleted)
             outcomes = self._outcomes(policy, facts)
@@ -191,6 +190,15 @@ class Engine:
                                      suppression_reason=reason if is_suppressed else "",
                                      where=(res, o.path) if lazy else None))
         return tuple(found)
+
+    def _matching(self, policies: list[Policy], key: ResourceKey, op: str) -> tuple[Policy, ...]:
+        """The policies of `policies` that apply to an object of key's kind and an operation (one
+        of the engine's own lists, asked about for every object evaluated)."""
+        slot = (id(policies), key.group, key.kind, op)
+        found = self._applicable.get(slot)
+        if found is None:
+            found = self._applicable[slot] = tuple(p for p in policies if _matches(p, key, op))
+        return found
 
     def _outcomes(self, policy: Policy, facts: _Facts) -> tuple[_Outcome, ...] | str:
         """What a policy finds on one object, reused while the facts it reads are unchanged; a string

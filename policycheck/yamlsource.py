@@ -40,10 +40,19 @@ MAX_DEPTH = 100  # Kubernetes objects nest a few dozen levels at most
 MAX_ALIAS_NODES = 100_000  # nodes that aliases may add to a file once expanded
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _STR_TAG = "tag:yaml.org,2002:str"
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+# Plain scalars other than strings that the implicit resolvers give, built by SafeConstructor's function.
+_SCALAR_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in ("null", "bool", "int", "float", "timestamp"))
+_IGNORE: dict[Any, Any] = {}  # its `get` takes (parent node, index) and keeps nothing
 # What can make equal key nodes construct unequal keys, or unequal ones equal keys that the
 # screen for repeats must not see: merge keys (`<<`), explicit tags (`!`), NaN (not equal to
 # itself) and the value key (a plain `=`, retagged as a string while merges are flattened).
 _VALUE_KEY = re.compile(r"(?:^|[\s\[{,?:-])=(?:[\s,:\]}]|$)", re.MULTILINE)
+
+
+class _Irregular(Exception):
+    """A document that `_Loader._tree` leaves to SafeConstructor."""
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
@@ -59,25 +68,34 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
     nothing else of them), without a construction step each. String keys are interned: a tree
     repeats a few dozen key names hundreds of thousands of times, and one copy of each keeps the
     parsed tree, and the pickles of the parse cache and of snapshots, smaller.
+
+    A document of such text without anchors is a tree of strings, plain scalars, mappings and
+    sequences: it is built from its nodes directly (`_tree`), without SafeConstructor's
+    machinery for shared and recursive nodes; a repeated key, an unusual tag or an error
+    sends the document the usual way, which notes and reports it as always.
     """
 
     def __init__(self, stream: str, exact: bool | None = None) -> None:
         super().__init__(stream)
         self.duplicates: list[tuple[int, str]] = []
         self._exact = exact if exact is not None else _unlike_keys(stream)
+        # Without anchors no node is shared (an alias refers to an anchor): the tree is built directly.
+        self._anchored = "&" in stream
+        if not self.yaml_path_resolvers:
+            # Without path resolvers the composer's two calls per node do nothing: C callables that
+            # do nothing either spare a Python call each.
+            self.descend_resolver = _IGNORE.get  # type: ignore[method-assign,assignment]
+            self.ascend_resolver = tuple  # type: ignore[method-assign,assignment]
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
         # BaseResolver.resolve for scalars, without its list concatenation and calls (no path
-        # resolvers, no resolver for every first character): the composer asks once per node.
+        # resolvers, no resolver for every first character): the composer asks once per node,
+        # and the same few hundred plain scalars (keys above all) again in every file.
         if kind is ScalarNode and not self.yaml_path_resolvers:
             if not implicit[0]:
                 return _STR_TAG
-            table = self.yaml_implicit_resolvers
-            if value and None not in table:
-                for tag, regexp in table.get(value[0], ()):
-                    if regexp.match(value):
-                        return tag
-                return _STR_TAG
+            if value and None not in self.yaml_implicit_resolvers:
+                return _plain_tag(value)
         return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
 
     def construct_sequence(self, node: Any, deep: bool = False) -> Any:
@@ -116,6 +134,50 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
                             else construct(value_node, deep=deep))
         return mapping
 
+    def get_data(self) -> Any:
+        if self._exact or self._anchored:
+            return super().get_data()
+        if not self.check_node():
+            return None
+        node = self.get_node()
+        try:
+            return self._tree(node)
+        except Exception:  # a repeated key, an unusual tag, an error: SafeConstructor's way, its order of notes
+            return self.construct_document(node)
+
+    def _tree(self, node: Any) -> Any:
+        """The data of a node of a tree (no anchors, so no node is shared), as construct_document
+        gives it, without its generators, its memo of constructed nodes and a call per string.
+        Raises for anything but strings, the implicit scalar types, mappings without a repeated
+        key and sequences."""
+        tag = node.tag
+        cls = type(node)
+        if cls is ScalarNode:
+            if tag == _STR_TAG:
+                return node.value
+            if tag not in _SCALAR_TAGS:
+                raise _Irregular(tag)
+            return self.yaml_constructors[tag](self, node)
+        tree = self._tree
+        if cls is yaml.MappingNode and tag == _MAP_TAG:
+            mapping: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == _STR_TAG and type(key_node) is ScalarNode:
+                    key = _intern(key_node.value)
+                else:
+                    key = tree(key_node)
+                    if not isinstance(key, Hashable):
+                        raise _Irregular("unhashable key")
+                mapping[key] = (value_node.value if value_node.tag == _STR_TAG and type(value_node) is ScalarNode
+                                else tree(value_node))
+            if len(mapping) != len(node.value):
+                raise _Irregular("repeated key")
+            return mapping
+        if cls is yaml.SequenceNode and tag == _SEQ_TAG:
+            return [child.value if child.tag == _STR_TAG and type(child) is ScalarNode else tree(child)
+                    for child in node.value]
+        raise _Irregular(tag)
+
     def _note_duplicates(self, node: Any) -> None:
         if isinstance(node, yaml.MappingNode):
             seen: set[tuple[str, str]] = set()
@@ -125,6 +187,15 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
                     if ident in seen:
                         self.duplicates.append((key_node.start_mark.line + 1, str(key_node.value)))
                     seen.add(ident)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _plain_tag(value: str) -> str:
+    """The tag a non-empty plain scalar resolves to (the safe loader's implicit resolvers)."""
+    for tag, regexp in _Loader.yaml_implicit_resolvers.get(value[0], ()):
+        if regexp.match(value):
+            return str(tag)
+    return _STR_TAG
 
 
 def _unlike_keys(text: str) -> bool:
@@ -264,17 +335,29 @@ class _Positions(_BaseLoader):  # type: ignore[misc,valid-type]
         return _STR_TAG
 
 
+# The lines of one document: each path of a node to the line of its key (of the item itself in
+# a sequence), the document's own path () to the line it starts on.
+_Lines = dict[tuple[PathPart, ...], int]
+
+
 class LineMap:
-    """Maps (document index, path) to a 1-based line, composing the file once."""
+    """Maps (document index, path) to a 1-based line, composing the file once.
+
+    The node tree is read into a map of path to line and dropped: a tree kept for every file
+    with a finding is hundreds of objects each that the cyclic collector walks again and again
+    for as long as the state lives. A stream with aliases keeps its tree (an alias repeats the
+    anchored node under every path that refers to it).
+    """
 
     def __init__(self, text: str) -> None:
         self._text: str | None = text
-        self._nodes: list[yaml.Node | None] | None = None
+        self._nodes: list[_Lines | yaml.Node | None] | None = None
 
-    def _compose(self) -> list[yaml.Node | None]:
+    def _compose(self) -> list[_Lines | yaml.Node | None]:
         if self._nodes is None:
             nodes: list[yaml.Node | None] = []
             text = self._text or ""
+            aliased = "*" in text and "&" in text
             found = _scan(text) if _needs_scan(text) else None
             limit = found[0] if found is not None else None
             loader = _Positions(text)
@@ -285,7 +368,8 @@ class LineMap:
                 pass
             finally:
                 loader.dispose()
-            self._nodes, self._text = nodes, None
+            self._nodes = list(nodes) if aliased else [None if n is None else _lines_of(n) for n in nodes]
+            self._text = None
         return self._nodes
 
     def __call__(self, doc_index: int, path: tuple[PathPart, ...]) -> int:
@@ -293,6 +377,12 @@ class LineMap:
         if doc_index >= len(nodes) or nodes[doc_index] is None:
             return 1
         node = nodes[doc_index]
+        if isinstance(node, dict):
+            for end in range(len(path), 0, -1):
+                line = node.get(path[:end])
+                if line is not None:
+                    return line
+            return node[()]
         assert node is not None
         line = node.start_mark.line + 1
         for part in path:
@@ -304,6 +394,28 @@ class LineMap:
         return line
 
 
+def _lines_of(root: yaml.Node) -> _Lines:
+    """The path-to-line map `LineMap.__call__` walks `_child` for: where a mapping repeats a key,
+    the first one's subtree (as `_child` finds it)."""
+    lines: _Lines = {(): root.start_mark.line + 1}
+    stack: list[tuple[tuple[PathPart, ...], yaml.Node]] = [((), root)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    sub: tuple[PathPart, ...] = (*path, key.value)
+                    if sub not in lines:
+                        lines[sub] = key.start_mark.line + 1
+                        stack.append((sub, value))
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                sub = (*path, index)
+                lines[sub] = item.start_mark.line + 1
+                stack.append((sub, item))
+    return lines
+
+
 def _child(node: yaml.Node, part: PathPart) -> tuple[yaml.Node | None, yaml.Node] | None:
     if isinstance(node, yaml.MappingNode) and isinstance(part, str):
         for key, value in node.value:
@@ -312,3 +424,4 @@ def _child(node: yaml.Node, part: PathPart) -> tuple[yaml.Node | None, yaml.Node
     if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
         return None, node.value[part]
     return None
+

@@ -7,8 +7,9 @@ import math
 from typing import Any
 
 import pytest
+import yaml
 
-from policycheck.yamlsource import _needs_scan, load_stream
+from policycheck.yamlsource import LineMap, _child, _needs_scan, _Positions, load_stream
 
 
 def _by_comparison(text: str) -> tuple[tuple[int, str], ...]:
@@ -88,3 +89,73 @@ def test_depth_screen_is_the_bound_it_states(indent: int, flow: int) -> None:
     """flow brackets + 2 * (longest run of indentation and block indicators + 2) over MAX_DEPTH."""
     text = "x: " + "[" * flow + "]" * flow + "\n" + " " * indent + "- a\n"  # that line's run: indent + "- "
     assert _needs_scan(text) == (flow + 2 * (indent + 2 + 2) > 100)
+
+
+def _walked_line(text: str, doc_index: int, path: tuple[Any, ...]) -> int:
+    """The line found by walking the composed node tree, key by key."""
+    loader = _Positions(text)
+    try:
+        nodes = []
+        while loader.check_node():
+            nodes.append(loader.get_node())
+    except yaml.YAMLError:
+        pass
+    finally:
+        loader.dispose()
+    if doc_index >= len(nodes):
+        return 1
+    node = nodes[doc_index]
+    line = node.start_mark.line + 1
+    for part in path:
+        child = _child(node, part)
+        if child is None:
+            break
+        key_node, node = child
+        line = (key_node or node).start_mark.line + 1
+    return line
+
+
+def _paths(data: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [prefix, (*prefix, "absent"), (*prefix, 7), (*prefix, True)]
+    if isinstance(data, dict):
+        for k, v in data.items():
+            found += _paths(v, (*prefix, str(k)))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            found += _paths(v, (*prefix, i))
+    return found
+
+
+@pytest.mark.parametrize("text", [
+    "apiVersion: v1\nkind: A\nmetadata:\n  name: a\nspec:\n  parentRefs:\n    - name: gw\n      port: 80\n"
+    "    -\n      name: gw2\n  rules:\n  - backendRefs: [{name: s}, {name: t,\n      port: 1}]\n",
+    "# comment\n---\na: 1\n---\nb:\n- x\n- {c: 2}\n---\n---\n[1, {d: 3}]\n",
+    "a:\n  b: 1\n  b:\n    c: 2\na: 3\n1: one\n? [x]\n: y\n",  # repeated keys: the first is found
+    "base: &b\n  x: 1\n  y: [1, 2]\nuse: *b\nmore:\n  <<: *b\n  z: 3\n",  # aliases
+    "a: |\n  text\n  more\nb: >\n  folded\nc: 'q'\n\"d\": 1\n",
+    "a: 1\nb: [unclosed\n",  # a syntax error: the documents before it
+])
+def test_line_map_finds_the_lines_a_walk_of_the_node_tree_finds(text: str) -> None:
+    loaded = load_stream(text)
+    lines = LineMap(text)
+    for doc_index in range(len(loaded.documents) + 2):
+        data = loaded.documents[doc_index] if doc_index < len(loaded.documents) else None
+        for path in _paths(data):
+            assert lines(doc_index, path) == _walked_line(text, doc_index, path), (doc_index, path)
+
+
+def test_plain_text_without_anchors_reads_as_the_safe_loader_reads_it() -> None:
+    """Text that the loader builds straight from its nodes (no anchors, tags, merges, NaN or `=`)."""
+    text = ("a: x\nb: '1'\nc: 1\nd: [x, 2, null, {e: y}, [0x1f, 1.5, .inf]]\nf: 2001-12-14\ng: yes\n"
+            "h:\n  - i: ~\n    j: |\n      block\n  - 3\n1: int key\n2001-12-15: date key\n? [k]\n: 1\n")
+    expected = list(yaml.load_all(text.split("? [k]")[0], Loader=yaml.CSafeLoader))
+    assert load_stream(text.split("? [k]")[0]).documents == expected
+    loaded = load_stream(text)
+    assert loaded.error is not None and "unhashable" in str(loaded.error)
+
+
+def test_repeats_are_noted_in_the_safe_constructors_order() -> None:
+    """A mapping's own repeats before those of the mappings it holds, as SafeConstructor visits them."""
+    loaded = load_stream("k:\n  x: 1\n  x: 2\nk: 3\nz: [{q: 1, q: 2}]\n")
+    assert loaded.duplicates == ((4, "k"), (3, "x"), (5, "q"))
+    assert load_stream("a: 2001-12-14\nb: 2001-13-45\n").error is not None
