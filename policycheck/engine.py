@@ -80,8 +80,11 @@ class Engine:
         # Per (policy, object): the facts it read last and what it found then. Bodies are kept
         # alongside, so an equal body of a later commit compares equal and the policy is not run.
         self._memo: dict[tuple[str, ResourceKey], tuple[tuple[Any, ...], tuple[_Outcome, ...]]] = {}
-        self._reads_of: dict[str, tuple[str, ...]] = {}
+        self._plans: dict[str, tuple[tuple[str, ...] | None, tuple[str, ...]]] = {}
         self._applicable: dict[tuple[int, str, str, str], tuple[Policy, ...]] = {}
+        # Per (policy, object): the outcome last turned into findings, on which object and
+        # operation, and those findings (a memo hit on the same object makes none anew).
+        self._made: dict[tuple[str, ResourceKey], tuple[tuple[_Outcome, ...], Resource, str, tuple[Finding, ...]]] = {}
 
     # -- facts -------------------------------------------------------------
     def _bind(self, t: Transition) -> None:
@@ -168,28 +171,46 @@ class Engine:
                       issues: list[ValidationIssue], changed: set[ResourceKey], deleted: set[ResourceKey],
                       policies: list[Policy]) -> tuple[Finding, ...]:
         facts: _Facts | None = None
-        ignore, reason = suppressed_policies(res)
-        ref = ref_of(res)
-        # A deleted object is not in the new state, whose files a stored evaluation keeps: its
-        # lines are read now. Any other finding's line is read when the finding is shown.
-        lazy = op != "delete"
         found: list[Finding] = []
         for policy in self._matching(policies, key, op):
             if facts is None:
                 facts = _Facts(self, t, key, res, old, op, issues, changed, deleted)
             outcomes = self._outcomes(policy, facts)
-            if isinstance(outcomes, str):
-                found.append(Finding(res.file, 0 if lazy else res.line, POLICY_ERROR,
-                                     f"policy {policy.id} failed on {ref}: {outcomes}", "error", ref, op,
-                                     policy.id, where=(res, ()) if lazy else None))
+            if not outcomes:  # nothing found (most objects under most policies)
                 continue
-            is_suppressed = (policy.id in ignore or "*" in ignore) and policy.id not in self.forbid
-            for o in outcomes:
-                found.append(Finding(res.file, 0 if lazy else res.line_of(*o.path), policy.id, o.message,
-                                     o.severity, ref, op, o.ref, suppressed=is_suppressed,
-                                     suppression_reason=reason if is_suppressed else "",
-                                     where=(res, o.path) if lazy else None))
+            if isinstance(outcomes, str):
+                found.append(self._failure(policy, res, op, outcomes))
+                continue
+            # The findings of a reused outcome on the very same object are the ones made before.
+            slot = (policy.id, key)
+            made = self._made.get(slot)
+            if made is not None and made[0] is outcomes and made[1] is res and made[2] == op:
+                found.extend(made[3])
+                continue
+            these = self._findings(policy, res, op, outcomes)
+            if not policy.global_:
+                self._made[slot] = (outcomes, res, op, these)
+            found.extend(these)
         return tuple(found)
+
+    def _failure(self, policy: Policy, res: Resource, op: str, why: str) -> Finding:
+        # A deleted object is not in the new state, whose files a stored evaluation keeps: its
+        # lines are read now. Any other finding's line is read when the finding is shown.
+        lazy = op != "delete"
+        ref = ref_of(res)
+        return Finding(res.file, 0 if lazy else res.line, POLICY_ERROR, f"policy {policy.id} failed on {ref}: {why}",
+                       "error", ref, op, policy.id, where=(res, ()) if lazy else None)
+
+    def _findings(self, policy: Policy, res: Resource, op: str,
+                  outcomes: tuple[_Outcome, ...]) -> tuple[Finding, ...]:
+        lazy = op != "delete"  # as in `_failure`
+        ref = ref_of(res)
+        ignore, reason = suppressed_policies(res)
+        is_suppressed = (policy.id in ignore or "*" in ignore) and policy.id not in self.forbid
+        return tuple(Finding(res.file, 0 if lazy else res.line_of(*o.path), policy.id, o.message, o.severity, ref, op,
+                             o.ref, suppressed=is_suppressed, suppression_reason=reason if is_suppressed else "",
+                             where=(res, o.path) if lazy else None)
+                     for o in outcomes)
 
     def _matching(self, policies: list[Policy], key: ResourceKey, op: str) -> tuple[Policy, ...]:
         """The policies of `policies` that apply to an object of key's kind and an operation (one
@@ -203,30 +224,34 @@ class Engine:
     def _outcomes(self, policy: Policy, facts: _Facts) -> tuple[_Outcome, ...] | str:
         """What a policy finds on one object, reused while the facts it reads are unchanged; a string
         says why the policy failed."""
-        memo = not policy.global_
-        if memo:
-            inputs = facts.inputs(self._reads(policy))
+        plan = self._plans.get(policy.id)
+        if plan is None:
+            plan = self._plans[policy.id] = self._plan(policy)
+        reads, names = plan
+        if reads is not None:
+            inputs = tuple(map(facts.proxy, reads))
             slot = (policy.id, facts.key)
             hit = self._memo.get(slot)
             if hit is not None and hit[0] == inputs:
                 return hit[1]
         try:
-            outcomes = self._run(policy, facts.context())
+            outcomes = self._run(policy, facts.context(names))
         except (JMESPathError, TypeError, ValueError, KeyError, AttributeError, RecursionError) as exc:
             return f"{type(exc).__name__}: {exc}"
-        if memo:
+        if reads is not None:
             self._memo[slot] = (inputs, outcomes)
         return outcomes
 
-    def _reads(self, policy: Policy) -> tuple[str, ...]:
-        found = self._reads_of.get(policy.id)
-        if found is None:
-            names = _VARYING if policy.reads is None else [n for n in _VARYING if n in policy.reads]
-            found = self._reads_of[policy.id] = tuple(names)
-        return found
+    @staticmethod
+    def _plan(policy: Policy) -> tuple[tuple[str, ...] | None, tuple[str, ...]]:
+        """The varying facts whose stand-ins key a policy's memo (None: not memoized, it reads the
+        whole state or the commit), and the facts its context holds (all when its reads are unknown)."""
+        if policy.reads is None:
+            return (None if policy.global_ else _VARYING), _FACTS
+        reads = None if policy.global_ else tuple(n for n in _VARYING if n in policy.reads)
+        return reads, tuple(n for n in _FACTS if n in policy.reads)
 
-    def _run(self, policy: Policy, context: dict[str, Any]) -> tuple[_Outcome, ...]:
-        ctx = dict(context)
+    def _run(self, policy: Policy, ctx: dict[str, Any]) -> tuple[_Outcome, ...]:
         ctx["params"] = {**policy.params, **_policy_params(self.params, policy.id)}
         items: list[Any]
         if policy.for_each is not None:
@@ -280,9 +305,15 @@ _VARYING = ("resource", "old", "operation", "apiVersion", "file", "status", "bac
             "orphaned", "validation", "commit")
 
 
+# Every fact of a context, in the order a policy reading the context whole sees them (`params` is
+# added last by the run).
+_FACTS = ("resource", "old", "operation", "key", "apiVersion", "file", "isRoute", "status", "backends", "mesh",
+          "oldStatus", "detached", "orphaned", "validation", "commit")
+
+
 class _Facts:
-    """The facts of one object in one transition: stand-ins to compare cheaply, and the full
-    context, built only when some policy has to run."""
+    """The facts of one object in one transition: stand-ins to compare cheaply, and a policy's
+    context, built only when that policy has to run and holding only the facts it reads."""
 
     def __init__(self, engine: Engine, t: Transition, key: ResourceKey, res: Resource, old: Resource | None,
                  op: str, issues: list[ValidationIssue], changed: set[ResourceKey],
@@ -293,17 +324,15 @@ class _Facts:
         self.new_status: RouteStatus | None = t.new_res.routes.get(key) if self.route and op != "delete" else None
         self.old_status: RouteStatus | None = t.old_res.routes.get(key) if self.route else None
         self._proxies: dict[str, Any] = {}
-        self._context: dict[str, Any] | None = None
+        self._facts: dict[str, Any] = {}
         self._detached: list[dict[str, Any]] | None = None
         self._orphaned: list[dict[str, Any]] | None = None
 
-    def inputs(self, names: tuple[str, ...]) -> tuple[Any, ...]:
-        return tuple(self.proxy(n) for n in names)
-
     def proxy(self, name: str) -> Any:
         """A value equal between two transitions whenever the fact `name` is (bodies compare by value)."""
-        if name in self._proxies:
-            return self._proxies[name]
+        proxies = self._proxies
+        if name in proxies:
+            return proxies[name]
         res, op = self.res, self.op
         value: Any
         if name == "resource":
@@ -332,7 +361,7 @@ class _Facts:
             value = tuple(self.issues)
         else:
             value = self.t.commit
-        self._proxies[name] = value
+        proxies[name] = value
         return value
 
     def detached(self) -> list[dict[str, Any]]:
@@ -351,33 +380,54 @@ class _Facts:
                 if self.route and self.op != "delete" else []
         return self._orphaned
 
-    def context(self) -> dict[str, Any]:
-        if self._context is not None:
-            return self._context
-        t, key, res, old, op = self.t, self.key, self.res, self.old, self.op
-        status = status_fact(self.new_status)
-        if status is not None:
-            for parent, p in zip(status["parents"], self.new_status.parents if self.new_status else (), strict=True):
-                parent["hint"] = _hint(t.new, p.ref) if parent["presence"]["state"] == "missing" else ""
-        self._context = {
-            "resource": res.body if op != "delete" else None,
-            "old": old.body if old is not None and op != "create" else None,
-            "operation": op,
-            "key": key.as_dict(),
-            "apiVersion": res.api_version,
-            "file": res.file,
-            "isRoute": self.route,
-            "status": status,
-            "backends": backend_facts(t.new_res.backends.get(key, ())) if op != "delete" else [],
-            "mesh": self.engine.mesh,
-            "oldStatus": status_fact(self.old_status),
-            "detached": self.detached(),
-            "orphaned": self.orphaned(),
-            "validation": validation_fact(self.issues),
-            "commit": t.commit,
-            "params": self.engine.params,
-        }
-        return self._context
+    def context(self, names: tuple[str, ...]) -> dict[str, Any]:
+        """A fresh context holding the facts `names` (each built once per object, on first use);
+        `params` and `item` are the caller's."""
+        facts = self._facts
+        out: dict[str, Any] = {}
+        for name in names:
+            if name in facts:
+                out[name] = facts[name]
+            else:
+                out[name] = facts[name] = self._fact(name)
+        return out
+
+    def _fact(self, name: str) -> Any:
+        t, key, op = self.t, self.key, self.op
+        if name == "resource":
+            return self.res.body if op != "delete" else None
+        if name == "old":
+            return self.old.body if self.old is not None and op != "create" else None
+        if name == "operation":
+            return op
+        if name == "key":
+            return key.as_dict()
+        if name == "apiVersion":
+            return self.res.api_version
+        if name == "file":
+            return self.res.file
+        if name == "isRoute":
+            return self.route
+        if name == "status":
+            status = status_fact(self.new_status)
+            if status is not None:
+                parents = self.new_status.parents if self.new_status else ()
+                for parent, p in zip(status["parents"], parents, strict=True):
+                    parent["hint"] = _hint(t.new, p.ref) if parent["presence"]["state"] == "missing" else ""
+            return status
+        if name == "backends":
+            return backend_facts(t.new_res.backends.get(key, ())) if op != "delete" else []
+        if name == "mesh":
+            return self.engine.mesh
+        if name == "oldStatus":
+            return status_fact(self.old_status)
+        if name == "detached":
+            return self.detached()
+        if name == "orphaned":
+            return self.orphaned()
+        if name == "validation":
+            return validation_fact(self.issues)
+        return t.commit
 
 
 def _hint(state: State, ref: ParentRef) -> str:

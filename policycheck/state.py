@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from policycheck.diagnostics import DUPLICATE, Diagnostic
 from policycheck.model import Resource, ResourceKey
 from policycheck.overlay import Overlay
-from policycheck.status import MISSING, Presence
+from policycheck.status import MISSING, PRESENT, Presence
+
+_PRESENT = Presence(PRESENT)
 
 # Explains a key that no manifest defines: missing, unknown (a generator may
 # create it) or external (declared in configuration).
@@ -233,7 +235,8 @@ class State:
         return self._index().by_key
 
     def get(self, key: ResourceKey) -> Resource | None:
-        found: Resource | None = self._index().by_key.get(key)
+        idx = self._idx if self._idx is not None else self._index()  # the resolver asks this very often
+        found: Resource | None = idx.by_key.get(key)
         return found
 
     def of_kind(self, group: str, kind: str) -> list[Resource]:
@@ -249,8 +252,9 @@ class State:
         return (group, kind, namespace) in self._index().manifests
 
     def presence(self, key: ResourceKey) -> Presence:
-        if key in self._index().by_key:
-            return Presence("present")
+        idx = self._idx if self._idx is not None else self._index()
+        if key in idx.by_key:
+            return _PRESENT
         return self.absence(key)
 
     def diagnostics(self) -> Iterator[Diagnostic]:

@@ -16,6 +16,7 @@ from typing import Any
 from policycheck.model import CORE_GROUP, Resource, ResourceKey
 from policycheck.resolver.fields import as_dict, as_str, dicts
 from policycheck.resolver.lookups import Lookups
+from policycheck.resolver.memo import BodyMemo
 from policycheck.resolver.refs import normalize_group
 from policycheck.status import FALSE, MISSING, PRESENT, TRUE, UNKNOWN, BackendStatus, Condition
 
@@ -40,8 +41,7 @@ def backend_key(route: Resource, ref: dict[str, Any], profile: str) -> ResourceK
     return ResourceKey(group, kind, as_str(ref.get("namespace")) or route.key.namespace, name)
 
 
-def _check(lookups: Lookups, route: Resource, ref: dict[str, Any]) -> Condition | None:
-    key = backend_key(route, ref, lookups.profile)
+def _check(lookups: Lookups, route: Resource, key: ResourceKey | None) -> Condition | None:
     if key is None:
         return Condition("ResolvedRefs", FALSE, "BackendNotFound", "a backendRef has no name")
     if (key.group, key.kind) != (CORE_GROUP, "Service"):
@@ -57,25 +57,32 @@ def _check(lookups: Lookups, route: Resource, ref: dict[str, Any]) -> Condition 
     return Condition("ResolvedRefs", UNKNOWN, "Pending", f"backend {key}: {presence.reason or presence.state}")
 
 
-def resolved_refs(lookups: Lookups, route: Resource) -> Condition:
-    problems = [c for c in (_check(lookups, route, ref) for _, ref in backend_refs(route)) if c is not None]
-    first_false = next((c for c in problems if c.status == FALSE), None)
-    if first_false is not None:
-        return first_false
-    if problems:
-        return problems[0]
-    return Condition("ResolvedRefs", TRUE, "ResolvedRefs", "all backend references resolve")
+_KEYS: BodyMemo[tuple[tuple[tuple[str | int, ...], ResourceKey | None], ...]] = BodyMemo()
+
+
+def _keys(route: Resource, profile: str) -> tuple[tuple[tuple[str | int, ...], ResourceKey | None], ...]:
+    """(path, key) of every backendRef: they read the body alone, so are parsed once per body."""
+    return _KEYS.get(route, profile, lambda: tuple(
+        (path, backend_key(route, ref, profile)) for path, ref in backend_refs(route)))
 
 
 def backend_statuses(lookups: Lookups, route: Resource) -> tuple[BackendStatus, ...]:
     """Every backendRef on its own, so a finding can point at the one that fails."""
     out = []
-    for path, ref in backend_refs(route):
-        key = backend_key(route, ref, lookups.profile)
+    for path, key in _keys(route, lookups.profile):
         text = str(key) if key is not None else "(no name)"
-        cond = _check(lookups, route, ref)
+        cond = _check(lookups, route, key)
         if cond is None:
             out.append(BackendStatus(path, text, TRUE, "ResolvedRefs", f"backend {text} resolves"))
         else:
             out.append(BackendStatus(path, text, cond.status, cond.reason, cond.message))
     return tuple(out)
+
+
+def resolved_refs(statuses: tuple[BackendStatus, ...]) -> Condition:
+    """The route's ResolvedRefs condition, from its backends' statuses (one pass over its backendRefs serves both)."""
+    problems = [s for s in statuses if s.status != TRUE]
+    first = next((s for s in problems if s.status == FALSE), problems[0] if problems else None)
+    if first is not None:
+        return Condition("ResolvedRefs", first.status, first.reason, first.message)
+    return Condition("ResolvedRefs", TRUE, "ResolvedRefs", "all backend references resolve")

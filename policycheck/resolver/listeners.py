@@ -10,6 +10,7 @@ Any other protocol (including domain-prefixed custom ones) is unsupported.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from policycheck.model import GATEWAY_GROUP, ResourceKey
@@ -61,11 +62,11 @@ class Listener:
     def allowed_routes(self) -> dict[str, Any]:
         return as_dict(self.raw.get("allowedRoutes"))
 
-    @property
+    @cached_property
     def namespaces_from(self) -> str:
         return as_str(as_dict(self.allowed_routes.get("namespaces")).get("from")) or "Same"
 
-    @property
+    @cached_property
     def namespace_selector(self) -> Any:
         return as_dict(self.allowed_routes.get("namespaces")).get("selector")
 

@@ -21,8 +21,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from policycheck.model import GATEWAY_GROUP, LINKERD_POLICY_GROUP, ResourceKey
+from policycheck.model import GATEWAY_GROUP, LINKERD_POLICY_GROUP, Resource, ResourceKey
 from policycheck.resolver.fields import as_int, as_list, as_str
+from policycheck.resolver.memo import BodyMemo
 from policycheck.status import ParentRef
 
 CORE_ALIASES = ("", "core")
@@ -73,3 +74,11 @@ def parent_refs(route: ResourceKey, spec: dict[str, Any], profile: str) -> Itera
             ref = parent_ref(route, raw, profile)
             if ref is not None:
                 yield SpecParentRef(index, ref)
+
+
+_SPEC_REFS: BodyMemo[tuple[SpecParentRef, ...]] = BodyMemo()
+
+
+def spec_parent_refs(route: Resource, profile: str) -> tuple[SpecParentRef, ...]:
+    """`parent_refs` of a route, parsed once per body across resolutions (status and validation both read them)."""
+    return _SPEC_REFS.get(route, profile, lambda: tuple(parent_refs(route.key, route.spec, profile)))

@@ -32,7 +32,7 @@ from policycheck.resolver.linkerd import attach_server, is_server_parent
 from policycheck.resolver.listeners import ListenerState
 from policycheck.resolver.lookups import Lookups
 from policycheck.resolver.memo import BodyMemo
-from policycheck.resolver.refs import SpecParentRef, parent_refs
+from policycheck.resolver.refs import SpecParentRef, spec_parent_refs
 from policycheck.resolver.validation import validate_route
 from policycheck.state import State
 from policycheck.status import (
@@ -41,6 +41,7 @@ from policycheck.status import (
     PRESENT,
     TRUE,
     UNKNOWN,
+    BackendStatus,
     Condition,
     GatewayStatus,
     ListenerStatus,
@@ -51,13 +52,12 @@ from policycheck.status import (
     ValidationIssue,
 )
 
-_PARENT_REFS: BodyMemo[tuple[SpecParentRef, ...]] = BodyMemo()
 _VALIDATION: BodyMemo[tuple[ValidationIssue, ...]] = BodyMemo()
 
 
 def _parent_refs(route: Resource, profile: str) -> tuple[SpecParentRef, ...]:
     """A route's usable parentRefs, parsed once per body across resolutions."""
-    return _PARENT_REFS.get(route, profile, lambda: tuple(parent_refs(route.key, route.spec, profile)))
+    return spec_parent_refs(route, profile)
 
 
 def _validation(route: Resource, profile: str) -> tuple[ValidationIssue, ...]:
@@ -83,6 +83,7 @@ class _Resolver:
         self._by_parent: dict[ResourceKey, list[tuple[Resource, SpecParentRef]]] | None = None
         self._precedence: dict[ResourceKey, services.Precedence] = {}
         self._attachments: dict[tuple[ResourceKey, int], Attachment] = {}
+        self._backends: dict[ResourceKey, tuple[BackendStatus, ...]] = {}
 
     # --- indexes -------------------------------------------------------------
     def by_parent(self) -> dict[ResourceKey, list[tuple[Resource, SpecParentRef]]]:
@@ -179,6 +180,13 @@ class _Resolver:
         return attach(self.lookups, route, ref, listeners, str(key))
 
     # --- status -------------------------------------------------------------
+    def backends(self, route: Resource) -> tuple[BackendStatus, ...]:
+        """Each backendRef's status, checked once for both ResolvedRefs and the per-backend statuses."""
+        found = self._backends.get(route.key)
+        if found is None:
+            found = self._backends[route.key] = backend_statuses(self.lookups, route)
+        return found
+
     def route_status(self, route: Resource) -> RouteStatus:
         parents: list[ParentStatus] = []
         refs_cond: Condition | None = None
@@ -189,7 +197,7 @@ class _Resolver:
                 parents.append(ParentStatus(spr.index, spr.ref, (), presence, (), managed=False))
                 continue
             if refs_cond is None:
-                refs_cond = resolved_refs(self.lookups, route)
+                refs_cond = resolved_refs(self.backends(route))
             accepted = Condition("Accepted", att.status, att.reason, att.message)
             parents.append(ParentStatus(spr.index, spr.ref, (accepted, refs_cond), presence,
                                         att.listeners if att.status == TRUE else ()))
@@ -246,6 +254,6 @@ def resolve_state(state: State, profile: str = "spec", routes: Iterable[Resource
         for group, kind in LISTENER_SET_KINDS:
             for ls in state.of_kind(group, kind):
                 ls_statuses[ls.key] = resolver.listener_set_status(ls)
-    backends = {r.key: backend_statuses(lookups, r) for r in wanted}
+    backends = {r.key: resolver.backends(r) for r in wanted}
     return Resolution(route_statuses, gw_statuses, ls_statuses, tuple(validation), backends)
 

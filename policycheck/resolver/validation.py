@@ -21,7 +21,7 @@ from typing import Any
 from policycheck.model import CORE_GROUP, Resource
 from policycheck.resolver.backends import backend_refs
 from policycheck.resolver.fields import as_dict, as_int, as_str
-from policycheck.resolver.refs import normalize_group, parent_ref
+from policycheck.resolver.refs import normalize_group, spec_parent_refs
 from policycheck.status import ParentRef, ValidationIssue
 
 MAX_PARENT_REFS = 32
@@ -65,10 +65,9 @@ def _parent_refs(res: Resource, profile: str, out: list[ValidationIssue]) -> Non
         _types(res, path, raw, out)
         if not as_str(raw.get("name")):
             out.append(ValidationIssue(res.key, path, "a parentRef needs a name", "parent-ref-name-required"))
-            continue
-        ref = parent_ref(res.key, raw, profile)
-        if ref is not None:
-            by_parent[(ref.group, ref.kind, ref.namespace, ref.name)].append((i, ref))
+    for spr in spec_parent_refs(res, profile):  # the items above that have a name, with defaults applied
+        ref = spr.ref
+        by_parent[(ref.group, ref.kind, ref.namespace, ref.name)].append((spr.index, ref))
     for refs in by_parent.values():
         if len(refs) < 2:
             continue

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from resolver.resolverkit import accepted, gateway, http_route, parent_of, resolve_docs, resolved, service
 
-from policycheck.status import Presence
+from policycheck.resolver.backends import resolved_refs
+from policycheck.status import BackendStatus, Presence
 
 
 def grant(api: str = "v1", to_name: str = "") -> str:
@@ -80,3 +81,14 @@ def test_grant_for_another_route_kind_does_not_apply() -> None:
     p = parent_of(resolve_docs(gateway(), service(ns="backends"), grant().replace("kind: HTTPRoute", "kind: TCPRoute"),
                                http_route(backends=CROSS)), "r")
     assert resolved(p) == ("False", "RefNotPermitted")
+
+
+def test_resolved_refs_prefers_the_first_false_and_agrees_with_the_backends() -> None:
+    unknown = BackendStatus(("a",), "Service apps/x", "Unknown", "Pending", "x: unknown")
+    missing = BackendStatus(("b",), "Service apps/y", "False", "BackendNotFound", "y: missing")
+    ok = BackendStatus(("c",), "Service apps/z", "True", "ResolvedRefs", "z resolves")
+    assert (resolved_refs((ok, unknown, missing)).status, resolved_refs((ok, unknown, missing)).reason) == \
+        ("False", "BackendNotFound")
+    assert resolved_refs((ok, unknown)).reason == "Pending"
+    assert resolved_refs((ok,)).reason == "ResolvedRefs"
+    assert resolved_refs(()).status == "True"
