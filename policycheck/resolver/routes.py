@@ -88,11 +88,7 @@ class _Resolver:
     # --- indexes -------------------------------------------------------------
     def by_parent(self) -> dict[ResourceKey, list[tuple[Resource, SpecParentRef]]]:
         if self._by_parent is None:
-            index: dict[ResourceKey, list[tuple[Resource, SpecParentRef]]] = defaultdict(list)
-            for route in _all_routes(self.state):
-                for spr in _parent_refs(route, self.lookups.profile):
-                    index[spr.ref.parent_key].append((route, spr))
-            self._by_parent = dict(index)
+            self._by_parent = _PARENT_INDEX.get(_route_lists(self.state), self.lookups.profile)
         return self._by_parent
 
     def view(self, key: ResourceKey) -> GatewayView | None:
@@ -228,8 +224,74 @@ class _Resolver:
         return GatewayStatus(ls.key, v.conditions, self._listener_statuses(ls.key, v.listeners))
 
 
+def _route_lists(state: State) -> tuple[list[Resource], ...]:
+    return tuple(state.of_kind(group, kind) for group, kinds in ROUTE_KINDS.items() for kind in sorted(kinds))
+
+
 def _all_routes(state: State) -> list[Resource]:
-    return [res for group, kinds in ROUTE_KINDS.items() for kind in sorted(kinds) for res in state.of_kind(group, kind)]
+    return [res for routes in _route_lists(state) for res in routes]
+
+
+ParentIndex = dict[ResourceKey, list[tuple[Resource, SpecParentRef]]]
+
+
+class _ParentIndexMemo:
+    """Routes by the parent each of their parentRefs names, patched from the last index built.
+
+    Service parents (GAMMA) need every route that names the Service to rank
+    route kinds, so a commit would otherwise walk every parentRef of the
+    repository. Consecutive states share the `Resource` objects of unchanged
+    routes, and a state hands back its parent's list for a kind none of whose
+    routes changed: the routes that left or came are found by identity, and only
+    the parents they name get new entry lists (lists are never mutated). The
+    order of entries within a parent's list is not meaningful to any reader.
+    """
+
+    def __init__(self) -> None:
+        self._lists: tuple[list[Resource], ...] = ()
+        self._members: tuple[dict[int, Resource], ...] = ()
+        self._profile = ""
+        self._index: ParentIndex = {}
+
+    def get(self, lists: tuple[list[Resource], ...], profile: str) -> ParentIndex:
+        if profile == self._profile and len(lists) == len(self._lists) and self._members:
+            if all(a is b for a, b in zip(lists, self._lists, strict=True)):
+                return self._index
+            members = tuple(old if new is prev else {id(r): r for r in new}
+                            for new, prev, old in zip(lists, self._lists, self._members, strict=True))
+            gone = [old[i] for new, old in zip(members, self._members, strict=True) if new is not old
+                    for i in old.keys() - new.keys()]
+            came = [new[i] for new, old in zip(members, self._members, strict=True) if new is not old
+                    for i in new.keys() - old.keys()]
+            if (len(gone) + len(came)) * 4 < sum(len(m) for m in members) + 8:
+                self._index = self._patched(gone, came, profile)
+                self._lists, self._members = lists, members
+                return self._index
+        index: dict[ResourceKey, list[tuple[Resource, SpecParentRef]]] = defaultdict(list)
+        for routes in lists:
+            for route in routes:
+                for spr in _parent_refs(route, profile):
+                    index[spr.ref.parent_key].append((route, spr))
+        self._lists, self._profile, self._index = lists, profile, dict(index)
+        self._members = tuple({id(r): r for r in routes} for routes in lists)
+        return self._index
+
+    def _patched(self, gone: list[Resource], came: list[Resource], profile: str) -> ParentIndex:
+        index = dict(self._index)
+        for route in gone:
+            for key in {spr.ref.parent_key for spr in _parent_refs(route, profile)}:
+                kept = [e for e in index.get(key, ()) if e[0] is not route]
+                if kept:
+                    index[key] = kept
+                else:
+                    index.pop(key, None)
+        for route in came:
+            for spr in _parent_refs(route, profile):
+                index[spr.ref.parent_key] = [*index.get(spr.ref.parent_key, ()), (route, spr)]
+        return index
+
+
+_PARENT_INDEX = _ParentIndexMemo()
 
 
 def resolve_state(state: State, profile: str = "spec", routes: Iterable[ResourceKey] | None = None,
