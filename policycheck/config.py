@@ -92,6 +92,10 @@ def validate(data: Any, schema_name: str, source: str, text: str | LineMap, doc_
     """
     if known_valid is not None and known_valid(schema_name, data):
         return
+    from policycheck.shipped import validated_when_shipped
+
+    if validated_when_shipped(schema_name, data):
+        return
     import jsonschema
 
     validator = jsonschema.Draft202012Validator(schema(schema_name))
