@@ -16,13 +16,12 @@ from collections import Counter
 from collections.abc import Callable
 
 import pytest
+from textrepo import TextRepo
 
-from policycheck.gitops.generators import Absence
 from policycheck.incremental import affected_routes, merge
-from policycheck.manifests import parse_file
 from policycheck.model import ResourceKey
 from policycheck.resolver import resolve
-from policycheck.state import FileEntry, State
+from policycheck.state import State
 from policycheck.status import Resolution
 
 GW = "gateway.networking.k8s.io"
@@ -214,34 +213,6 @@ STATIC = {
 }
 
 
-class _Repo:
-    """Texts by path, parsed once per (path, text) so unchanged files share their objects."""
-
-    def __init__(self) -> None:
-        self.texts: dict[str, str] = {}
-        self._parsed: dict[tuple[str, str], FileEntry] = {}
-
-    def state(self, fresh: bool = False) -> State:
-        """The current state; `fresh`: of newly parsed objects, which no memo of the resolver has seen."""
-        entries = []
-        for path, text in sorted(self.texts.items()):
-            entry = None if fresh else self._parsed.get((path, text))
-            if entry is None:
-                entry = parse_file(path, text.encode())
-                if not fresh:
-                    self._parsed[(path, text)] = entry
-            entries.append(entry)
-        oracle = Absence((), {}, 1)
-        state = State.from_files(entries, absence=oracle)
-        oracle.bind(state)
-        return state
-
-    def put(self, path: str, text: str | None) -> None:
-        if text is None:
-            self.texts.pop(path, None)
-        else:
-            self.texts[path] = text
-
 
 def _changed(old: State, new: State) -> set[ResourceKey]:
     out = set()
@@ -263,7 +234,7 @@ def _same(a: Resolution, b: Resolution) -> None:
 @pytest.mark.parametrize("seed", range(4))
 def test_incremental_equals_from_scratch(seed: int, profile: str) -> None:
     rng = random.Random(seed)
-    repo = _Repo()
+    repo = TextRepo()
     repo.texts.update(STATIC)
     for path, make in SLOTS.items():
         repo.put(path, make(rng))
@@ -296,7 +267,7 @@ def test_incremental_equals_from_scratch(seed: int, profile: str) -> None:
 
 def test_gamma_precedence_follows_the_other_route() -> None:
     """A GRPCRoute added on a Service un-accepts the HTTPRoute there, which did not change itself."""
-    repo = _Repo()
+    repo = TextRepo()
     repo.put("svc.yaml", _service("svc", "apps")(random.Random(3)))
     http = (f"apiVersion: {GW}/v1\nkind: HTTPRoute\nmetadata:\n  name: h\n  namespace: apps\n"
             f"spec:\n  parentRefs:\n  - name: svc\n    kind: Service\n    group: \"\"\n")
@@ -315,7 +286,7 @@ def test_gamma_precedence_follows_the_other_route() -> None:
 
 def test_unrelated_change_resolves_few_routes() -> None:
     """Editing one route on a shared Gateway does not re-resolve the other routes on it."""
-    repo = _Repo()
+    repo = TextRepo()
     rng = random.Random(5)
     repo.put("gw.yaml", _gateway("gw", "infra")(rng))
     for i in range(20):
@@ -327,7 +298,7 @@ def test_unrelated_change_resolves_few_routes() -> None:
     assert affected_routes(old, new, _changed(old, new)) == {ResourceKey(GW, "HTTPRoute", "apps", "r0")}
 
 
-def _step(repo: _Repo, path: str, text: str | None) -> tuple[set[ResourceKey] | None, Resolution, Resolution]:
+def _step(repo: TextRepo, path: str, text: str | None) -> tuple[set[ResourceKey] | None, Resolution, Resolution]:
     old = repo.state()
     previous = resolve(old, gateways=False)
     repo.put(path, text)
@@ -350,7 +321,7 @@ LS_GRANT = (f"apiVersion: {GW}/v1beta1\nkind: ReferenceGrant\nmetadata:\n  name:
                          ids=["producer", "grant"])
 def test_certificate_sources_reach_listener_set_routes(path: str, text: str, other: tuple[str, str]) -> None:
     """A producer or grant that makes a ListenerSet's only certificate resolve makes its routes attach."""
-    repo = _Repo()
+    repo = TextRepo()
     repo.texts.update(STATIC)
     repo.put("static-cert.yaml", "apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata:\n  name: s2\n"
                                  "  namespace: apps\nspec:\n  secretName: other\n")

@@ -13,14 +13,14 @@ from collections import Counter
 from collections.abc import Sequence
 
 import pytest
+from textrepo import TextRepo
 
 from policycheck.incremental import affected_routes, merge
-from policycheck.manifests import parse_file
 from policycheck.model import Resource, ResourceKey
 from policycheck.resolver import resolve, views
 from policycheck.resolver.gateways import GatewayView, gateway_view
 from policycheck.resolver.reads import Reads
-from policycheck.state import FileEntry, State
+from policycheck.state import State
 from policycheck.status import Resolution
 
 GW = "gateway.networking.k8s.io"
@@ -96,30 +96,6 @@ EDITS: dict[str, tuple[str, str | None]] = {
 }
 
 
-class _Repo:
-    """Texts by path; unchanged files keep their parsed objects, as the loader's states do."""
-
-    def __init__(self, texts: dict[str, str]) -> None:
-        self.texts = dict(texts)
-        self._parsed: dict[tuple[str, str], FileEntry] = {}
-
-    def state(self, fresh: bool = False) -> State:
-        entries = []
-        for path, text in sorted(self.texts.items()):
-            entry = None if fresh else self._parsed.get((path, text))
-            if entry is None:
-                entry = parse_file(path, text.encode())
-                if not fresh:
-                    self._parsed[(path, text)] = entry
-            entries.append(entry)
-        return State.from_files(entries)
-
-    def put(self, path: str, text: str | None) -> None:
-        if text is None:
-            self.texts.pop(path, None)
-        else:
-            self.texts[path] = text
-
 
 def _changed(old: State, new: State) -> set[ResourceKey]:
     return {k for k in set(old.resources) | set(new.resources) if old.get(k) is not new.get(k)}
@@ -134,7 +110,7 @@ def _same(a: Resolution, b: Resolution, gateways: bool = True) -> None:
         assert a.listener_sets == b.listener_sets
 
 
-def _commit(repo: _Repo, old: State, previous: Resolution, path: str, text: str | None) -> tuple[State, Resolution]:
+def _commit(repo: TextRepo, old: State, previous: Resolution, path: str, text: str | None) -> tuple[State, Resolution]:
     """The next state, resolved as a history run does; checked against a resolution from scratch."""
     repo.put(path, text)
     new = repo.state()
@@ -152,7 +128,7 @@ def _commit(repo: _Repo, old: State, previous: Resolution, path: str, text: str 
 
 @pytest.mark.parametrize("edit", sorted(EDITS))
 def test_an_edited_input_changes_the_next_state_as_from_scratch(edit: str) -> None:
-    repo = _Repo(BASE)
+    repo = TextRepo(BASE)
     old = repo.state()
     previous = resolve(old)
     accepted = {k: [p.condition("Accepted") for p in s.parents] for k, s in previous.routes.items()}
@@ -164,7 +140,7 @@ def test_an_edited_input_changes_the_next_state_as_from_scratch(edit: str) -> No
 
 def test_a_history_of_edits_and_reverts_matches_from_scratch() -> None:
     """Each edit, then its revert: a kept view must follow both ways, commit after commit."""
-    repo = _Repo(BASE)
+    repo = TextRepo(BASE)
     state = repo.state()
     resolution = resolve(state, gateways=False)
     for path, text in EDITS.values():
@@ -175,7 +151,7 @@ def test_a_history_of_edits_and_reverts_matches_from_scratch() -> None:
 
 def test_an_edited_route_reuses_the_views(monkeypatch: pytest.MonkeyPatch) -> None:
     """A commit that edits one route attaches it to the views the previous commit built."""
-    repo = _Repo(BASE)
+    repo = TextRepo(BASE)
     old = repo.state()
     resolve(old, gateways=False)
     built: list[ResourceKey] = []
