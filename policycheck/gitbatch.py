@@ -38,38 +38,12 @@ def _feed(stdin: IO[bytes], lines: list[bytes]) -> None:
             stdin.close()
 
 
-def read_blobs(git_dir: str, shas: Iterable[str]) -> dict[str, bytes]:
-    """The content of every blob, by id, through one `git cat-file --batch`."""
-    wanted = list(dict.fromkeys(shas))
-    if not wanted:
-        return {}
-    proc = subprocess.Popen(["git", "--git-dir", git_dir, "cat-file", "--batch"],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    assert proc.stdin is not None and proc.stdout is not None
-    feeder = threading.Thread(target=_feed, args=(proc.stdin, [s.encode("ascii") for s in wanted]), daemon=True)
-    feeder.start()
-    out: dict[str, bytes] = {}
-    try:
-        readline, read = proc.stdout.readline, proc.stdout.read
-        for sha in wanted:
-            header = readline().split()
-            if len(header) != 3:
-                raise GitError(f"cannot read object {sha}: {b' '.join(header).decode(errors='replace')}")
-            data = read(int(header[2]) + 1)
-            out[sha] = data[:-1]
-    finally:
-        feeder.join()
-        proc.stdout.close()
-        proc.wait()
-    return out
-
-
 class BlobStream:
     """Blobs read in one pass of `git cat-file --batch`, handed out as they are asked for.
 
     Every id is written at once (from a thread) and the answers are read on demand: git
     decompresses the next blobs while the caller parses the last one, and no more than what was
-    skipped is held in memory (all of the tree, with `read_blobs`). A blob asked for out of order
+    skipped is held in memory. A blob asked for out of order
     is read ahead to, the ones passed over kept until asked for: at most `max_ahead` bytes of them
     when given (the oldest are dropped first), for a long list of which the caller may skip some,
     such as a range's changed blobs that the parse cache already holds. `get` answers None for an

@@ -6,7 +6,7 @@ import pytest
 from gitrepo import GitRepo
 
 from policycheck.errors import GitError
-from policycheck.gitbatch import BlobStream, BlobSupply, read_blobs
+from policycheck.gitbatch import BlobStream, BlobSupply
 
 
 def _blobs(repo: GitRepo, files: dict[str, str]) -> dict[str, str]:
@@ -27,7 +27,9 @@ def test_stream_hands_out_blobs_in_any_order_once(repo: GitRepo) -> None:
         assert stream.get("0" * 40) is None  # never listed
         assert [stream.get(order[i]) for i in (1, 3, 5)] == [b"n: 1\n", b"n: 3\n", b"n: 5\n"]
         assert stream.get(order[6]) == b""
-    assert read_blobs(git_dir, order) == {sha: (b"n: %d\n" % i if i < 6 else b"") for i, sha in enumerate(order)}
+    with BlobStream(git_dir, order) as stream:  # in order: every blob as git has it
+        assert {sha: stream.get(sha) for sha in order} == \
+            {sha: (b"n: %d\n" % i if i < 6 else b"") for i, sha in enumerate(order)}
 
 
 def test_stream_closed_early_stops_git(repo: GitRepo) -> None:
