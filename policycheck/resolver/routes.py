@@ -21,9 +21,10 @@ or Accepted `Unknown` / `Pending` (unknown or external presence).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from policycheck.model import GATEWAY_GROUP, ROUTE_KINDS, Resource, ResourceKey, is_route
+from policycheck.overlay import Overlay
 from policycheck.resolver import services, views
 from policycheck.resolver.attachment import Attachment, attach
 from policycheck.resolver.backends import backend_statuses, resolved_refs
@@ -80,13 +81,13 @@ class _Resolver:
         self._ls_index: dict[ResourceKey, list[Resource]] | None = None
         self._views: dict[ResourceKey, GatewayView | None] = {}
         self._ls_views: dict[ResourceKey, ListenerSetView] = {}
-        self._by_parent: dict[ResourceKey, list[tuple[Resource, SpecParentRef]]] | None = None
+        self._by_parent: Mapping[ResourceKey, list[tuple[Resource, SpecParentRef]]] | None = None
         self._precedence: dict[ResourceKey, services.Precedence] = {}
         self._attachments: dict[tuple[ResourceKey, int], Attachment] = {}
         self._backends: dict[ResourceKey, tuple[BackendStatus, ...]] = {}
 
     # --- indexes -------------------------------------------------------------
-    def by_parent(self) -> dict[ResourceKey, list[tuple[Resource, SpecParentRef]]]:
+    def by_parent(self) -> Mapping[ResourceKey, list[tuple[Resource, SpecParentRef]]]:
         if self._by_parent is None:
             self._by_parent = _PARENT_INDEX.get(_route_lists(self.state), self.lookups.profile)
         return self._by_parent
@@ -232,7 +233,7 @@ def _all_routes(state: State) -> list[Resource]:
     return [res for routes in _route_lists(state) for res in routes]
 
 
-ParentIndex = dict[ResourceKey, list[tuple[Resource, SpecParentRef]]]
+ParentIndex = Mapping[ResourceKey, list[tuple[Resource, SpecParentRef]]]
 
 
 class _ParentIndexMemo:
@@ -272,23 +273,22 @@ class _ParentIndexMemo:
             for route in routes:
                 for spr in _parent_refs(route, profile):
                     index[spr.ref.parent_key].append((route, spr))
-        self._lists, self._profile, self._index = lists, profile, dict(index)
+        self._lists, self._profile, self._index = lists, profile, Overlay.adopt(dict(index))
         self._members = tuple({id(r): r for r in routes} for routes in lists)
         return self._index
 
     def _patched(self, gone: list[Resource], came: list[Resource], profile: str) -> ParentIndex:
-        index = dict(self._index)
+        """The last index with only the entry lists of the parents these routes name replaced."""
+        index = self._index
+        lists: dict[ResourceKey, list[tuple[Resource, SpecParentRef]]] = {}
         for route in gone:
             for key in {spr.ref.parent_key for spr in _parent_refs(route, profile)}:
-                kept = [e for e in index.get(key, ()) if e[0] is not route]
-                if kept:
-                    index[key] = kept
-                else:
-                    index.pop(key, None)
+                lists[key] = [e for e in lists.get(key, index.get(key, ())) if e[0] is not route]
         for route in came:
             for spr in _parent_refs(route, profile):
-                index[spr.ref.parent_key] = [*index.get(spr.ref.parent_key, ()), (route, spr)]
-        return index
+                key = spr.ref.parent_key
+                lists[key] = [*lists.get(key, index.get(key, ())), (route, spr)]
+        return Overlay.of(index).derive({k: v for k, v in lists.items() if v}, [k for k, v in lists.items() if not v])
 
 
 _PARENT_INDEX = _ParentIndexMemo()
