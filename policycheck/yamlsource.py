@@ -221,12 +221,7 @@ def load_documents(text: str) -> tuple[list[Any], yaml.YAMLError | None]:
 
 def load_stream(text: str) -> Loaded:
     """Documents, stopping error and duplicate keys; refuses streams too deep or alias-heavy to walk."""
-    limit: int | None = None
-    refusal: yaml.YAMLError | None = None
-    if _needs_scan(text):
-        found = _scan(text)
-        if found is not None:
-            limit, refusal = found
+    limit, refusal = _screen(text)
     docs: list[Any] = []
     loader: Any = _Loader(text)
     try:
@@ -240,6 +235,12 @@ def load_stream(text: str) -> Loaded:
     finally:
         loader.dispose()
     return Loaded(docs, refusal, tuple(loader.duplicates))
+
+
+def _screen(text: str) -> tuple[int | None, yaml.YAMLError | None]:
+    """How many documents of the stream may be composed (None: all), and why the rest may not."""
+    found = _scan(text) if _needs_scan(text) else None
+    return found if found is not None else (None, None)
 
 
 def _needs_scan(text: str) -> bool:
@@ -358,8 +359,7 @@ class LineMap:
             nodes: list[yaml.Node | None] = []
             text = self._text or ""
             aliased = "*" in text and "&" in text
-            found = _scan(text) if _needs_scan(text) else None
-            limit = found[0] if found is not None else None
+            limit, _ = _screen(text)
             loader = _Positions(text)
             try:
                 while (limit is None or len(nodes) < limit) and loader.check_node():
