@@ -62,3 +62,21 @@ def findings(report: dict[str, Any], policy: str | None = None, commit: int | No
     """The listed findings of a JSON report (of one commit, by index, when given), of one policy when given."""
     commits = report["commits"] if commit is None else [report["commits"][commit]]
     return [f for c in commits for f in c["findings"] if policy is None or f["policy"] == policy]
+
+
+def helm_release(chart: str = "some-chart", repository: str = "charts", values: str = "") -> str:
+    """A Flux HelmRelease `media/sonarr` of a chart; `values` is the YAML under `spec.values` (indented)."""
+    return f"""apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: sonarr
+  namespace: media
+spec:
+  interval: 30m
+  chart:
+    spec:
+      chart: {chart}
+      sourceRef:
+        kind: HelmRepository
+        name: {repository}
+""" + (f"  values:\n{values}" if values else "")

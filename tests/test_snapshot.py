@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from gitops_manifests import HTTP, kustomization, network_gateway
+from gitops_manifests import HTTP, helm_release, kustomization, network_gateway
 from gitrepo import GitRepo, run_cli
 
 SERVICE = """apiVersion: v1
@@ -34,20 +34,7 @@ spec:
           port: 80
 """
 
-HELMRELEASE = """apiVersion: helm.toolkit.fluxcd.io/v2
-kind: HelmRelease
-metadata:
-  name: sonarr
-  namespace: media
-spec:
-  interval: 30m
-  chart:
-    spec:
-      chart: some-chart
-      sourceRef:
-        kind: HelmRepository
-        name: charts
-"""
+HELMRELEASE = helm_release()
 
 FLUX = """apiVersion: kustomize.toolkit.fluxcd.io/v1
 kind: Kustomization

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from gitops_manifests import findings, network_gateway
+from gitops_manifests import findings, helm_release, network_gateway
 from gitrepo import GitRepo, check_json, run_cli
 
 from policycheck.manifests import is_helm_template
@@ -14,21 +14,7 @@ GATEWAY = network_gateway()
 
 
 def release(parent: str = "internal", host: str = '"{{ .Release.Name }}.example.com"') -> str:
-    return f"""apiVersion: helm.toolkit.fluxcd.io/v2
-kind: HelmRelease
-metadata:
-  name: sonarr
-  namespace: media
-spec:
-  interval: 30m
-  chart:
-    spec:
-      chart: app-template
-      sourceRef:
-        kind: HelmRepository
-        name: bjw-s
-  values:
-    # {{{{ .Values.ignored }}}} in a comment is no template either
+    return helm_release("app-template", "bjw-s", f"""    # {{{{ .Values.ignored }}}} in a comment is no template either
     service:
       app:
         controller: sonarr
@@ -47,7 +33,7 @@ spec:
           - backendRefs:
               - identifier: app
                 port: 8989
-"""
+""")
 
 
 ARGO = """apiVersion: argoproj.io/v1alpha1

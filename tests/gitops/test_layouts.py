@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gitops_manifests import HTTP, HTTPS, findings, flux, kustomization, network_gateway
+from gitops_manifests import HTTP, HTTPS, findings, flux, helm_release, kustomization, network_gateway
 from gitrepo import GitRepo, check_json, run_cli
 
 GATEWAY = network_gateway(listeners=(HTTPS, HTTP))
@@ -122,20 +122,7 @@ def test_a_variable_without_value_is_not_a_missing_parent(repo: GitRepo) -> None
         assert "no literal value" in f["message"]
 
 
-HELMRELEASE = """apiVersion: helm.toolkit.fluxcd.io/v2
-kind: HelmRelease
-metadata:
-  name: sonarr
-  namespace: media
-spec:
-  interval: 30m
-  chart:
-    spec:
-      chart: some-chart
-      sourceRef:
-        kind: HelmRepository
-        name: charts
-"""
+HELMRELEASE = helm_release()
 
 
 def test_a_helm_created_service_is_unknown_not_missing(repo: GitRepo) -> None:
