@@ -47,7 +47,10 @@ class Loader:
         self.rederived: set[str] = set()
         self._kusts: dict[tuple[str, str], Kustomization] = {}
 
-    def entry(self, path: str, blob: str, mode: str = "100644", data: bytes | None = None) -> FileEntry:
+    def entry(self, path: str, blob: str, mode: str = "100644", data: bytes | None = None,
+              lines: bool = False) -> FileEntry:
+        """A parsed file (once per run, or from the cache); `lines`: read its line numbers now (see
+        `manifests.parse_file`), for a file a commit changed, whose findings get shown."""
         cached = self._parsed.get((path, blob))
         if cached is not None:
             return cached
@@ -64,7 +67,8 @@ class Loader:
                 if data is None:
                     assert self.read_blob is not None
                     data = self.read_blob(blob)
-                entry = parse_file(path, data, blob, self._namespace_for, max_bytes=self.config.max_file_bytes)
+                entry = parse_file(path, data, blob, self._namespace_for, max_bytes=self.config.max_file_bytes,
+                                   lines=lines)
                 self.parsed_count += 1
                 if cache is not None and key is not None:
                     cache.put(key, entry)
@@ -89,8 +93,9 @@ class Loader:
         """
         return self.config.default_namespace
 
-    def _parsed_entry(self, path: str, blob: str, mode: str = "100644", data: bytes | None = None) -> FileEntry:
-        entry = self.entry(path, blob, mode, data)
+    def _parsed_entry(self, path: str, blob: str, mode: str = "100644", data: bytes | None = None,
+                      lines: bool = False) -> FileEntry:
+        entry = self.entry(path, blob, mode, data, lines)
         self._raw[(path, blob)] = entry
         if is_kustomization(path) and mode != LINK_MODE:
             read_blob = self.read_blob
@@ -139,7 +144,7 @@ class Loader:
                 removed.add(ch.path)
                 added.pop(ch.path, None)
             else:
-                added[ch.path] = self._parsed_entry(ch.path, ch.blob, ch.mode)
+                added[ch.path] = self._parsed_entry(ch.path, ch.blob, ch.mode, lines=True)
                 removed.discard(ch.path)
         fast = self.layout.evolve(parent, removed, added, lambda p, b: self._kusts.get((p, b)))
         if fast is not None:

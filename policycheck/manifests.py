@@ -112,14 +112,17 @@ def parse_file(
     namespace_for: NamespaceFor | None = None,
     chart_dirs: frozenset[str] = frozenset(),
     max_bytes: int = DEFAULT_MAX_BYTES,
+    lines: bool = False,
 ) -> FileEntry:
+    """The objects and diagnostics of one file; with `lines`, its line numbers read while parsing
+    (see `load_stream`) rather than when a finding first asks."""
     text, problem = decode(path, data, max_bytes)
     if text is None:
         return FileEntry(path, blob, (), (problem,) if problem else ())
     if is_helm_template(path, text, chart_dirs):
         return FileEntry(path, blob, (), (Diagnostic(path, 1, SKIPPED, "info",
                                                      "Helm template; rendered objects are not checked"),))
-    loaded = load_stream(text)
+    loaded = load_stream(text, lines)
     docs, error = loaded.documents, loaded.error
     diagnostics: list[Diagnostic] = []
     if error is not None:
@@ -132,7 +135,7 @@ def parse_file(
         diagnostics.append(Diagnostic(path, line, DUPLICATE_KEY, "warning",
                                       f"key {name!r} repeats a key of the same mapping; the last value is read"
                                       f"{also}"))
-    locator = LineMap(text)
+    locator = LineMap(text, loaded.lines if error is None else None)
     default_ns = namespace_for(path) if namespace_for else "default"
     resources: list[Resource] = []
     for index, doc in enumerate(docs):

@@ -75,9 +75,11 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
     sends the document the usual way, which notes and reports it as always.
     """
 
-    def __init__(self, stream: str, exact: bool | None = None) -> None:
+    def __init__(self, stream: str, exact: bool | None = None, lines: bool = False) -> None:
         super().__init__(stream)
         self.duplicates: list[tuple[int, str]] = []
+        # Each document's path-to-line map, read off the nodes composed anyway (None: not kept).
+        self.lines: list[_Lines | None] | None = [] if lines else None
         self._exact = exact if exact is not None else _unlike_keys(stream)
         # Without anchors no node is shared (an alias refers to an anchor): the tree is built directly.
         self._anchored = "&" in stream
@@ -135,11 +137,16 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
         return mapping
 
     def get_data(self) -> Any:
-        if self._exact or self._anchored:
+        if self.lines is None and (self._exact or self._anchored):
             return super().get_data()
         if not self.check_node():
             return None
         node = self.get_node()
+        if self.lines is not None:
+            # Before construction, which flattens merge keys in place.
+            self.lines.append(None if node is None else _lines_of(node))
+        if self._exact or self._anchored:
+            return self.construct_document(node)
         try:
             return self._tree(node)
         except Exception:  # a repeated key, an unusual tag, an error: SafeConstructor's way, its order of notes
@@ -211,6 +218,9 @@ class Loaded:
     documents: list[Any]
     error: yaml.YAMLError | None
     duplicates: tuple[tuple[int, str], ...] = ()
+    # With `load_stream(lines=True)`, the documents' line maps for a `LineMap` (None: composed
+    # later, if ever: the stream stopped early, or its aliases need the node tree kept).
+    lines: tuple[_Lines | None, ...] | None = None
 
 
 def load_documents(text: str) -> tuple[list[Any], yaml.YAMLError | None]:
@@ -219,11 +229,16 @@ def load_documents(text: str) -> tuple[list[Any], yaml.YAMLError | None]:
     return loaded.documents, loaded.error
 
 
-def load_stream(text: str) -> Loaded:
-    """Documents, stopping error and duplicate keys; refuses streams too deep or alias-heavy to walk."""
+def load_stream(text: str, lines: bool = False) -> Loaded:
+    """Documents, stopping error and duplicate keys; refuses streams too deep or alias-heavy to walk.
+
+    With `lines`, the line maps a `LineMap` would compose later are read off the nodes the load
+    composes anyway: for files likely to be shown (those a commit changed), composing twice costs
+    more than mapping every document once.
+    """
     limit, refusal = _screen(text)
     docs: list[Any] = []
-    loader: Any = _Loader(text)
+    loader: Any = _Loader(text, lines=lines and not _aliased(text))
     try:
         while (limit is None or len(docs) < limit) and loader.check_data():
             docs.append(loader.get_data())
@@ -234,7 +249,13 @@ def load_stream(text: str) -> Loaded:
         return Loaded(docs, problem, tuple(loader.duplicates))
     finally:
         loader.dispose()
-    return Loaded(docs, refusal, tuple(loader.duplicates))
+    mapped = tuple(loader.lines) if loader.lines is not None and refusal is None else None
+    return Loaded(docs, refusal, tuple(loader.duplicates), mapped)
+
+
+def _aliased(text: str) -> bool:
+    """Whether the stream may use aliases: a `LineMap` keeps such a stream's nodes, not line maps."""
+    return "*" in text and "&" in text
 
 
 def _screen(text: str) -> tuple[int | None, yaml.YAMLError | None]:
@@ -350,15 +371,19 @@ class LineMap:
     anchored node under every path that refers to it).
     """
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, lines: tuple[_Lines | None, ...] | None = None) -> None:
         self._text: str | None = text
-        self._nodes: list[_Lines | yaml.Node | None] | None = None
+        # Given `lines` (from `load_stream`), the text is kept only to pickle: it is smaller.
+        self._nodes: list[_Lines | yaml.Node | None] | None = None if lines is None else list(lines)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"_text": self._text, "_nodes": None} if self._text is not None else dict(self.__dict__)
 
     def _compose(self) -> list[_Lines | yaml.Node | None]:
         if self._nodes is None:
             nodes: list[yaml.Node | None] = []
             text = self._text or ""
-            aliased = "*" in text and "&" in text
+            aliased = _aliased(text)
             limit, _ = _screen(text)
             loader = _Positions(text)
             try:

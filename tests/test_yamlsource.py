@@ -134,14 +134,37 @@ def _paths(data: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     "base: &b\n  x: 1\n  y: [1, 2]\nuse: *b\nmore:\n  <<: *b\n  z: 3\n",  # aliases
     "a: |\n  text\n  more\nb: >\n  folded\nc: 'q'\n\"d\": 1\n",
     "a: 1\nb: [unclosed\n",  # a syntax error: the documents before it
+    "base: &b\n  x: 1\nmore:\n  <<: {z: 3}\n  y: !custom 2\n",  # an anchor without alias, a merge, a tag
+    "a: 1\n---\nb: 2\n---\n",  # an empty last document
+    "",
 ])
-def test_line_map_finds_the_lines_a_walk_of_the_node_tree_finds(text: str) -> None:
-    loaded = load_stream(text)
-    lines = LineMap(text)
+@pytest.mark.parametrize("eager", [False, True])
+def test_line_map_finds_the_lines_a_walk_of_the_node_tree_finds(text: str, eager: bool) -> None:
+    """Composed when first asked, or read while loading (`lines=True`): the same lines either way."""
+    loaded = load_stream(text, lines=eager)
+    lines = LineMap(text, loaded.lines)
     for doc_index in range(len(loaded.documents) + 2):
         data = loaded.documents[doc_index] if doc_index < len(loaded.documents) else None
         for path in _paths(data):
             assert lines(doc_index, path) == _walked_line(text, doc_index, path), (doc_index, path)
+
+
+def test_line_maps_are_read_while_loading_unless_the_stream_stops_or_has_aliases() -> None:
+    assert load_stream("a: 1\n---\nb: [2]\n", lines=True).lines == ({(): 1, ("a",): 1},
+                                                                       {(): 3, ("b",): 3, ("b", 0): 3})
+    assert load_stream("a: 1\n", lines=False).lines is None
+    assert load_stream("a: 1\nb: [unclosed\n", lines=True).lines is None  # composed later, up to the error
+    assert load_stream("a: &x 1\nb: *x\n", lines=True).lines is None  # aliases keep their node tree
+
+
+def test_a_pickled_line_map_holds_its_text_not_its_maps() -> None:
+    import pickle
+
+    text = "a:\n  b: 1\n"
+    lines = LineMap(text, load_stream(text, lines=True).lines)
+    again = pickle.loads(pickle.dumps(lines))
+    assert again.__dict__ == {"_text": text, "_nodes": None}
+    assert again(0, ("a", "b")) == lines(0, ("a", "b")) == 2
 
 
 def test_plain_text_without_anchors_reads_as_the_safe_loader_reads_it() -> None:
