@@ -190,18 +190,71 @@ class BlobSupply:
 
 def diffs(git_dir: str, pairs: Iterable[tuple[str, str]]) -> dict[str, list[Change]]:
     """Files changed from parent to commit, for every (commit, parent) pair, via one `git diff-tree --stdin`."""
-    pairs = list(pairs)
-    lines = [f"{commit} {parent}".encode("ascii") for commit, parent in pairs]
-    if not lines:
-        return {}
-    proc = subprocess.run(["git", "--git-dir", git_dir, "diff-tree", "--stdin", "-r", "-z", "--no-renames", "--raw"],
-                          input=b"".join(line + b"\n" for line in lines), capture_output=True)
-    if proc.returncode != 0:
-        raise GitError(f"git diff-tree failed: {proc.stderr.decode(errors='replace').strip()}")
+    return PendingDiffs(git_dir, pairs).result()
+
+
+class PendingDiffs:
+    """`diffs`, started now and read when first needed.
+
+    A range's check builds its base state first, which takes longer than git takes
+    to diff the range: started before it, git works on the other core meanwhile.
+    """
+
+    def __init__(self, git_dir: str, pairs: Iterable[tuple[str, str]]) -> None:
+        self._pairs = list(pairs)
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._thread: threading.Thread | None = None
+        self._output: tuple[bytes, bytes] = (b"", b"")
+        self._failure: OSError | None = None
+        if not self._pairs:
+            return
+        data = b"".join(f"{commit} {parent}\n".encode("ascii") for commit, parent in self._pairs)
+        try:
+            self._proc = subprocess.Popen(
+                ["git", "--git-dir", git_dir, "diff-tree", "--stdin", "-r", "-z", "--no-renames", "--raw"],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        except OSError as exc:
+            self._failure = exc
+            return
+        self._thread = threading.Thread(target=self._communicate, args=(data,), daemon=True)
+        self._thread.start()
+
+    def _communicate(self, data: bytes) -> None:
+        assert self._proc is not None
+        try:
+            self._output = self._proc.communicate(data)
+        except OSError as exc:
+            self._failure = exc
+
+    def result(self) -> dict[str, list[Change]]:
+        """Every pair's changes (waiting for git if need be); raises GitError if git failed."""
+        if not self._pairs:
+            return {}
+        if self._thread is not None:
+            self._thread.join()
+        proc = self._proc
+        if self._failure is not None or proc is None:
+            raise GitError(f"git diff-tree failed: {self._failure}")
+        stdout, stderr = self._output
+        if proc.returncode != 0:
+            raise GitError(f"git diff-tree failed: {stderr.decode(errors='replace').strip()}")
+        return _parse_diffs(stdout, self._pairs)
+
+    def close(self) -> None:
+        """Stop git if nobody read the result (the run ended early)."""
+        proc = self._proc
+        if proc is not None and proc.poll() is None:
+            with contextlib.suppress(OSError):
+                proc.kill()
+        if self._thread is not None:
+            self._thread.join()
+
+
+def _parse_diffs(stdout: bytes, pairs: list[tuple[str, str]]) -> dict[str, list[Change]]:
     # A commit that changed nothing gets no header at all: its list stays empty.
     out: dict[str, list[Change]] = {commit: [] for commit, _ in pairs}
     current: list[Change] | None = None
-    parts = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
+    parts = stdout.decode("utf-8", "surrogateescape").split("\0")
     i = 0
     while i < len(parts):
         token = parts[i]

@@ -6,7 +6,7 @@ import pytest
 from gitrepo import GitRepo
 
 from policycheck.errors import GitError
-from policycheck.gitbatch import BlobStream, BlobSupply
+from policycheck.gitbatch import BlobStream, BlobSupply, PendingDiffs, diffs
 
 
 def _blobs(repo: GitRepo, files: dict[str, str]) -> dict[str, str]:
@@ -81,3 +81,27 @@ def test_supply_asks_the_innermost_stream_then_git(repo: GitRepo) -> None:
     assert round_trips == [order[5]]
     supply.close()
     assert supply.read(order[0]) == b"n: 0\n" and round_trips == [order[5], order[0]]
+
+
+def test_pending_diffs_list_every_commits_changes(repo: GitRepo) -> None:
+    repo.commit("one", {"a.yaml": "a: 1\n", "b.yaml": "b: 1\n"})
+    repo.commit("two", {"a.yaml": "a: 2\n"})
+    repo.git("rm", "-q", "b.yaml")
+    repo.git("commit", "-q", "-m", "three")
+    commits = repo.git("rev-list", "--reverse", "HEAD").split()
+    pairs = [(commits[1], commits[0]), (commits[2], commits[1]), (commits[1], commits[1])]
+    pending = PendingDiffs(str(repo.path / ".git"), pairs)
+    found = pending.result()
+    assert found == diffs(str(repo.path / ".git"), pairs)
+    assert [(c.path, c.blob is None) for c in found[commits[1]]] == [("a.yaml", False)]
+    assert [(c.path, c.blob is None) for c in found[commits[2]]] == [("b.yaml", True)]
+    pending.close()  # after the result: nothing left to stop
+
+
+def test_pending_diffs_report_what_git_said_and_stop_when_unread(repo: GitRepo) -> None:
+    repo.commit("one", {"a.yaml": "a: 1\n"})
+    head = repo.git("rev-parse", "HEAD").strip()
+    with pytest.raises(GitError, match="diff-tree failed"):
+        PendingDiffs(str(repo.path / ".git"), [(head, "f" * 40)]).result()
+    PendingDiffs(str(repo.path / ".git"), [(head, head)] * 2000).close()  # never read: git is stopped
+    assert PendingDiffs(str(repo.path / ".git"), []).result() == {}

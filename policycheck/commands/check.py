@@ -14,7 +14,7 @@ from policycheck.config import Config
 from policycheck.engine import Engine
 from policycheck.errors import GitError, UsageError
 from policycheck.findings import PASS, STAGED, WORKTREE, CommitResult, PolicyInfo, Report
-from policycheck.gitbatch import BlobSupply, diffs
+from policycheck.gitbatch import BlobSupply, PendingDiffs
 from policycheck.gitsource import Change, CommitInfo, GitSource, blob_id, check_revision
 from policycheck.loader import LINK_MODE, Loader
 from policycheck.policy import Policy
@@ -244,9 +244,10 @@ def _judge(source: GitSource, opts: CheckOptions, targets: list[Target], config:
         loader.share_parsed(parsed_by)
     loader.cache = cache
     seen: set[tuple[str, str]] = set()  # (path, blob) this run's loader has parsed
-    # The diffs of every commit of a range, from one git process.
-    batched = diffs(git_dir, [(t.id, t.parent) for t in targets if t.changes is None and t.parent is not None]) \
-        if len(targets) > 1 else {}
+    # The diffs of every commit of a range, from one git process working while the base state is built.
+    pending = PendingDiffs(git_dir, [(t.id, t.parent) for t in targets if t.changes is None and t.parent is not None]
+                           if len(targets) > 1 else [])
+    batched: dict[str, list[Change]] = {}
     parents: dict[str, str | None] = {}
 
     def parent_of(rev: str) -> str | None:
@@ -285,11 +286,13 @@ def _judge(source: GitSource, opts: CheckOptions, targets: list[Target], config:
     streamed: list[bool] = []
 
     def evolve(parent_state: State, parent_rev: str | None, target: Target) -> tuple[State, set[str]]:
-        if not streamed and batched:
-            # Every blob the range's commits add, read from here on in one pipelined stream.
+        if not streamed:
             streamed.append(True)
-            blobs.ahead(unread((c.path, c.mode, c.blob) for t in targets for c in batched.get(t.id, ())
-                               if c.blob is not None))
+            batched.update(pending.result())
+            if batched:
+                # Every blob the range's commits add, read from here on in one pipelined stream.
+                blobs.ahead(unread((c.path, c.mode, c.blob) for t in targets for c in batched.get(t.id, ())
+                                   if c.blob is not None))
         ranged = target.id in batched
         changes = target.changes if target.changes is not None else tuple(
             batched.pop(target.id) if ranged else source.diff(parent_rev, target.id))
@@ -313,6 +316,7 @@ def _judge(source: GitSource, opts: CheckOptions, targets: list[Target], config:
     try:
         return runner.run(targets, infos), loader, snapshots
     finally:
+        pending.close()
         blobs.close()
 
 
