@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from policycheck.collector import long_lived, rare_passes
+from policycheck.collector import long_lived, paused
 from policycheck.diagnostics import DUPLICATE, POLICY_ERROR, Diagnostic
 from policycheck.engine import ByResource, Engine, Findings, Transition, ref_of, suppressed_policies
 from policycheck.findings import FAIL, PASS, CommitResult, Finding, PolicyInfo, Report, Suppression
@@ -151,7 +151,7 @@ class Runner:
             for rev in {target.parent, *target.parents}:
                 uses[rev] = uses.get(rev, 0) + 1
         ranged = {t.id for t in targets}
-        with rare_passes():
+        with paused():
             for n, target in enumerate(targets):
                 if self.progress:
                     self.progress(n, len(targets), target.id)
