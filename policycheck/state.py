@@ -55,7 +55,7 @@ class _Index:
     # Every file defining a key, sorted by path: the first one wins.
     defs: Overlay[ResourceKey, tuple[str, ...]]
     by_key: Overlay[ResourceKey, Resource]
-    by_kind: dict[tuple[str, str], dict[ResourceKey, Resource]]
+    by_kind: dict[tuple[str, str], Overlay[ResourceKey, Resource]]
     with_diagnostics: set[str]
     multi: set[ResourceKey]  # keys defined in more than one file
     file_dups: dict[str, tuple[Diagnostic, ...]]  # keys defined twice in one file
@@ -153,9 +153,10 @@ class State:
                     file_dups[path] = dups
         frozen = {k: tuple(dict.fromkeys(v)) for k, v in defs.items()}
         by_key = {k: self._winner(k, paths[0]) for k, paths in frozen.items()}
-        by_kind: dict[tuple[str, str], dict[ResourceKey, Resource]] = {}
+        kinds: dict[tuple[str, str], dict[ResourceKey, Resource]] = {}
         for k, res in by_key.items():
-            by_kind.setdefault((k.group, k.kind), {})[k] = res
+            kinds.setdefault((k.group, k.kind), {})[k] = res
+        by_kind = {gk: Overlay.adopt(found) for gk, found in kinds.items()}
         multi = {k for k, paths in frozen.items() if len(paths) > 1}
         manifests: dict[tuple[str, str, str], int] = {}
         for k, res in by_key.items():
@@ -176,7 +177,9 @@ class State:
             return changes[key] if key in changes else base.defs.get(key, ())
 
         by_kind = dict(base.by_kind)
-        copied: set[tuple[str, str]] = set()
+        # Per kind, the objects put and the keys dropped, over the parent's map of that kind.
+        kind_put: dict[tuple[str, str], dict[ResourceKey, Resource]] = {}
+        kind_drop: dict[tuple[str, str], list[ResourceKey]] = {}
         with_diags = set(base.with_diagnostics)
         multi = set(base.multi)
         file_dups = dict(base.file_dups)
@@ -205,9 +208,6 @@ class State:
         put: dict[ResourceKey, Resource] = {}
         for key in keys:
             gk = (key.group, key.kind)
-            if gk not in copied:
-                by_kind[gk] = dict(by_kind.get(gk, {}))
-                copied.add(gk)
             found = defs.get(key, ())
             if len(found) > 1:
                 multi.add(key)
@@ -215,9 +215,11 @@ class State:
                 multi.discard(key)
             if found:
                 res = put[key] = self._winner(key, found[0])
-                by_kind[gk][key] = res
+                kind_put.setdefault(gk, {})[key] = res
             else:
-                by_kind[gk].pop(key, None)
+                kind_drop.setdefault(gk, []).append(key)
+        for gk in kind_put.keys() | kind_drop.keys():
+            by_kind[gk] = Overlay.of(by_kind.get(gk, {})).derive(kind_put.get(gk, {}), kind_drop.get(gk, ()))
         counts: dict[tuple[str, str, str], int] = {}  # changed counts (0: none left)
         for key in keys:
             step = _is_manifest(put.get(key)) - _is_manifest(base.by_key.get(key))
