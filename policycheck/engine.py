@@ -4,7 +4,10 @@ A commit pays only for what it changed. Objects whose facts cannot differ from
 the parent transition's keep their findings; for the rest, each policy's outcome
 is reused while the facts that policy reads (its expressions name them) compare
 equal to those it last ran on: an object re-resolved because its Gateway changed,
-or the commit after its own edit, usually runs no JMESPath at all. A finding's
+or the commit after its own edit, usually runs no JMESPath at all; a policy that
+reads nothing tied to the object's key also reuses what it found on another
+object with equal facts (a route with nothing detached is like any other). When
+nothing any policy reads has changed, one comparison stands for all. A finding's
 line is read only when the finding is shown (composing a file's node tree is the
 dearest part of it). Policies that read the whole state through lookup functions,
 or the commit, are evaluated afresh every time.
@@ -14,11 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from jmespath.exceptions import JMESPathError
-from jmespath.visitor import TreeInterpreter
 
+from policycheck.closures import Closures
 from policycheck.diagnostics import POLICY_ERROR
 from policycheck.facts import backend_facts, detached, orphaned, status_fact, validation_fact
 from policycheck.findings import Finding, ResourceRef
@@ -72,19 +75,20 @@ class Engine:
         self.params = dict(params or {})
         self.mesh = mesh_fact(mesh or {})
         self.options, self.funcs = make_options()
-        # One interpreter for every search: `ParsedResult.search` makes one per call, and each
-        # is a reference cycle (its method cache) left to the cyclic collector.
-        self._visit = TreeInterpreter(self.options).visit
+        # Every expression is evaluated through closures built once per expression (see
+        # `closures`), not by walking its tree per search.
+        self._visit = Closures(self.options).visit
         self.local = [p for p in self.policies if not p.global_]
         self.global_policies = [p for p in self.policies if p.global_]
-        # Per (policy, object): the facts it read last and what it found then. Bodies are kept
-        # alongside, so an equal body of a later commit compares equal and the policy is not run.
-        self._memo: dict[tuple[str, ResourceKey], tuple[tuple[Any, ...], tuple[_Outcome, ...]]] = {}
-        self._plans: dict[str, tuple[tuple[str, ...] | None, tuple[str, ...]]] = {}
-        self._applicable: dict[tuple[int, str, str, str], tuple[Policy, ...]] = {}
-        # Per (policy, object): the outcome last turned into findings, on which object and
-        # operation, and those findings (a memo hit on the same object makes none anew).
-        self._made: dict[tuple[str, ResourceKey], tuple[tuple[_Outcome, ...], Resource, str, tuple[Finding, ...]]] = {}
+        # What the engine remembers of each object a policy applied to (see `_Memory`).
+        self._memory: dict[ResourceKey, _Memory] = {}
+        # Per policy that reads nothing tied to the object's key: the facts it read last, on any
+        # object, and what it found then. Its outcome is a function of those facts alone, and most
+        # objects give it the same ones (nothing detached, nothing orphaned, no validation issue),
+        # so an object it has not seen before rarely runs it.
+        self._shared: dict[str, _Memo] = {}
+        self._plans: dict[str, _Plan] = {}
+        self._applicable: dict[tuple[int, str, str, str], _Applicable] = {}
 
     # -- facts -------------------------------------------------------------
     def _bind(self, t: Transition) -> None:
@@ -124,18 +128,18 @@ class Engine:
         validation: dict[ResourceKey, list[ValidationIssue]] = {}
         for issue in t.new_res.validation:
             validation.setdefault(issue.key, []).append(issue)
-        changed = set(t.operations)
-        deleted = {k for k, op in t.operations.items() if op == "delete"}
+        change = _Change.of(t)
         resources = t.new.resources
-        keys: Iterable[ResourceKey] = resources if base is None or dirty is None else \
-            [k for k in dirty if k in resources]
+        keys: Iterable[ResourceKey] = resources if base is None or dirty is None else dirty
         found_by: dict[ResourceKey, tuple[Finding, ...]] = {}
         found: dict[tuple[str, ...], Finding] = {}
         for key in keys:
-            res = resources[key]
+            res = resources.get(key)
+            if res is None:
+                continue  # dirty, but deleted
             op = t.operations.get(key, "none")
             old = t.old.get(key) if op != "create" else None
-            made = self._evaluate_one(t, key, res, old, op, validation.get(key, []), changed, deleted, self.local)
+            made = self._evaluate_one(t, key, res, old, op, validation.get(key, []), change, self.local)
             if made:
                 found_by[key] = made
                 for f in made:
@@ -148,48 +152,45 @@ class Engine:
             # The parent's maps with the dirty objects' findings swapped, sharing what is carried.
             if base_local is None:
                 base_local = {f.key: f for v in base.values() for f in v}
-            by_resource = Overlay.of(base).derive(found_by, [k for k in dirty if k in base])
+            by_resource = Overlay.of(base).derive(found_by, dirty)  # (keys it lacks are skipped)
             local = Overlay.of(base_local).derive(found, [f.key for k in dirty for f in base.get(k, ())])
         extra: dict[tuple[str, ...], Finding] = {}
         for key, op in t.operations.items():
             if op == "delete":
                 old_res = t.old.get(key)
                 if old_res is not None:
-                    for f in self._evaluate_one(t, key, old_res, old_res, "delete", [], changed, deleted,
-                                                self.policies):
+                    for f in self._evaluate_one(t, key, old_res, old_res, "delete", [], change, self.policies):
                         extra[f.key] = f
         if self.global_policies:
             for key, res in resources.items():
                 op = t.operations.get(key, "none")
                 old = t.old.get(key) if op != "create" else None
-                for f in self._evaluate_one(t, key, res, old, op, validation.get(key, []), changed, deleted,
+                for f in self._evaluate_one(t, key, res, old, op, validation.get(key, []), change,
                                             self.global_policies):
                     extra[f.key] = f
         return (Overlay.of(local).derive(extra) if extra else local), by_resource, local, extra
 
     def _evaluate_one(self, t: Transition, key: ResourceKey, res: Resource, old: Resource | None, op: str,
-                      issues: list[ValidationIssue], changed: set[ResourceKey], deleted: set[ResourceKey],
-                      policies: list[Policy]) -> tuple[Finding, ...]:
-        facts: _Facts | None = None
+                      issues: list[ValidationIssue], change: _Change, policies: list[Policy]) -> tuple[Finding, ...]:
+        applicable = self._matching(policies, key, op)
+        if not applicable.policies:
+            return ()
+        facts = _Facts(self, t, key, res, old, op, issues, change)
         found: list[Finding] = []
-        for policy in self._matching(policies, key, op):
-            if facts is None:
-                facts = _Facts(self, t, key, res, old, op, issues, changed, deleted)
-            outcomes = self._outcomes(policy, facts)
+        for policy, outcomes in zip(applicable.policies, self._all_outcomes(applicable, facts), strict=True):
             if not outcomes:  # nothing found (most objects under most policies)
                 continue
             if isinstance(outcomes, str):
                 found.append(self._failure(policy, res, op, outcomes))
                 continue
             # The findings of a reused outcome on the very same object are the ones made before.
-            slot = (policy.id, key)
-            made = self._made.get(slot)
+            made = facts.memory.made.get(policy.id)
             if made is not None and made[0] is outcomes and made[1] is res and made[2] == op:
                 found.extend(made[3])
                 continue
-            these = self._findings(policy, res, op, outcomes)
+            these = self._findings(policy, res, op, outcomes, facts.memory)
             if not policy.global_:
-                self._made[slot] = (outcomes, res, op, these)
+                facts.memory.made[policy.id] = (outcomes, res, op, these)
             found.extend(these)
         return tuple(found)
 
@@ -201,55 +202,91 @@ class Engine:
         return Finding(res.file, 0 if lazy else res.line, POLICY_ERROR, f"policy {policy.id} failed on {ref}: {why}",
                        "error", ref, op, policy.id, where=(res, ()) if lazy else None)
 
-    def _findings(self, policy: Policy, res: Resource, op: str,
-                  outcomes: tuple[_Outcome, ...]) -> tuple[Finding, ...]:
+    def _findings(self, policy: Policy, res: Resource, op: str, outcomes: tuple[_Outcome, ...],
+                  memory: _Memory) -> tuple[Finding, ...]:
         lazy = op != "delete"  # as in `_failure`
-        ref = ref_of(res)
-        ignore, reason = suppressed_policies(res)
+        ref, ignore, reason = memory.marks(res)
         is_suppressed = (policy.id in ignore or "*" in ignore) and policy.id not in self.forbid
         return tuple(Finding(res.file, 0 if lazy else res.line_of(*o.path), policy.id, o.message, o.severity, ref, op,
                              o.ref, suppressed=is_suppressed, suppression_reason=reason if is_suppressed else "",
                              where=(res, o.path) if lazy else None)
                      for o in outcomes)
 
-    def _matching(self, policies: list[Policy], key: ResourceKey, op: str) -> tuple[Policy, ...]:
+    def _matching(self, policies: list[Policy], key: ResourceKey, op: str) -> _Applicable:
         """The policies of `policies` that apply to an object of key's kind and an operation (one
         of the engine's own lists, asked about for every object evaluated)."""
         slot = (id(policies), key.group, key.kind, op)
         found = self._applicable.get(slot)
         if found is None:
-            found = self._applicable[slot] = tuple(p for p in policies if _matches(p, key, op))
+            matching = tuple(p for p in policies if _matches(p, key, op))
+            plans = [self._plan_of(p) for p in matching]
+            reads = None if any(plan[0] is None for plan in plans) else \
+                tuple(n for n in _VARYING if any(n in (plan[0] or ()) for plan in plans))
+            found = self._applicable[slot] = _Applicable(matching, tuple(p.id for p in matching), reads)
         return found
+
+    def _all_outcomes(self, applicable: _Applicable, facts: _Facts) -> tuple[tuple[_Outcome, ...] | str, ...]:
+        """What each applicable policy finds on one object (see `_outcomes`).
+
+        While none of the facts any of them reads has changed since the object was last
+        evaluated by the same policies, those outcomes stand, found by one comparison
+        rather than one per policy (an object is most often evaluated again for the
+        commit after its own change, or with another operation).
+        """
+        memory = facts.memory
+        if applicable.reads is None:
+            return tuple(self._outcomes(p, facts) for p in applicable.policies)
+        inputs = tuple(map(facts.proxy, applicable.reads))
+        last = memory.last
+        if last is not None and last[0] == applicable.ids and last[1] == inputs:
+            return last[2]
+        outcomes = tuple(self._outcomes(p, facts) for p in applicable.policies)
+        # A failure is not kept (as in `_outcomes`): it is run again next time.
+        memory.last = None if any(isinstance(o, str) for o in outcomes) else (applicable.ids, inputs, outcomes)
+        return outcomes
 
     def _outcomes(self, policy: Policy, facts: _Facts) -> tuple[_Outcome, ...] | str:
         """What a policy finds on one object, reused while the facts it reads are unchanged; a string
         says why the policy failed."""
-        plan = self._plans.get(policy.id)
-        if plan is None:
-            plan = self._plans[policy.id] = self._plan(policy)
-        reads, names = plan
+        reads, names, shared = self._plan_of(policy)
         if reads is not None:
             inputs = tuple(map(facts.proxy, reads))
-            slot = (policy.id, facts.key)
-            hit = self._memo.get(slot)
+            memos = facts.memory.outcomes
+            hit = memos.get(policy.id)
             if hit is not None and hit[0] == inputs:
                 return hit[1]
+            if shared:
+                hit = self._shared.get(policy.id)
+                if hit is not None and hit[0] == inputs:
+                    memos[policy.id] = hit
+                    return hit[1]
         try:
             outcomes = self._run(policy, facts.context(names))
         except (JMESPathError, TypeError, ValueError, KeyError, AttributeError, RecursionError) as exc:
             return f"{type(exc).__name__}: {exc}"
         if reads is not None:
-            self._memo[slot] = (inputs, outcomes)
+            memos[policy.id] = (inputs, outcomes)
+            if shared:
+                self._shared[policy.id] = (inputs, outcomes)
         return outcomes
 
+    def _plan_of(self, policy: Policy) -> _Plan:
+        """A policy's plan (see `_plan`), made once."""
+        plan = self._plans.get(policy.id)
+        if plan is None:
+            plan = self._plans[policy.id] = self._plan(policy)
+        return plan
+
     @staticmethod
-    def _plan(policy: Policy) -> tuple[tuple[str, ...] | None, tuple[str, ...]]:
+    def _plan(policy: Policy) -> _Plan:
         """The varying facts whose stand-ins key a policy's memo (None: not memoized, it reads the
-        whole state or the commit), and the facts its context holds (all when its reads are unknown)."""
+        whole state or the commit), the facts its context holds (all when its reads are unknown),
+        and whether its outcome may be shared between objects (it reads nothing tied to the key)."""
         if policy.reads is None:
-            return (None if policy.global_ else _VARYING), _FACTS
+            return (None if policy.global_ else _VARYING), _FACTS, False
         reads = None if policy.global_ else tuple(n for n in _VARYING if n in policy.reads)
-        return reads, tuple(n for n in _FACTS if n in policy.reads)
+        shared = reads is not None and not (policy.reads & _PER_KEY)
+        return reads, tuple(n for n in _FACTS if n in policy.reads), shared
 
     def _run(self, policy: Policy, ctx: dict[str, Any]) -> tuple[_Outcome, ...]:
         ctx["params"] = {**policy.params, **_policy_params(self.params, policy.id)}
@@ -290,6 +327,87 @@ class Engine:
 
 
 @dataclass(frozen=True)
+class _Change:
+    """What a transition changed, as the facts of its objects ask about it."""
+
+    changed: set[ResourceKey]  # created, updated or deleted
+    deleted: set[ResourceKey]
+    names: frozenset[str]  # of the changed objects: an object named otherwise did not change
+
+    @staticmethod
+    def of(t: Transition) -> _Change:
+        return _Change(set(t.operations), {k for k, op in t.operations.items() if op == "delete"},
+                       frozenset(k.name for k in t.operations))
+
+
+class _Applicable(NamedTuple):
+    """The policies applying to objects of one kind under one operation."""
+
+    policies: tuple[Policy, ...]
+    ids: tuple[str, ...]
+    reads: tuple[str, ...] | None  # the varying facts any of them reads (None: one is not memoized)
+
+
+# The stand-ins of the facts a policy read, and what it found on them.
+_Memo = tuple[tuple[Any, ...], tuple["_Outcome", ...]]
+
+
+class _Memory:
+    """What the engine remembers of one object from the commits that evaluated it.
+
+    Kept per object rather than per (policy, object), so an object evaluated again is
+    looked up once, not once per policy.
+    """
+
+    __slots__ = ("_marks", "_status", "last", "made", "outcomes")
+
+    def __init__(self) -> None:
+        # Per policy: the stand-ins of the facts it read last and what it found then. Bodies
+        # are kept alongside, so an equal body of a later commit compares equal and the
+        # policy is not run.
+        self.outcomes: dict[str, _Memo] = {}
+        # Per policy: the outcome last turned into findings, on which object and operation,
+        # and those findings (a memo hit on the same object makes none anew).
+        self.made: dict[str, tuple[tuple[_Outcome, ...], Resource, str, tuple[Finding, ...]]] = {}
+        # The policies that last evaluated the object together, the stand-ins of every fact
+        # they read, and what each found (see `Engine._all_outcomes`).
+        self.last: tuple[tuple[str, ...], tuple[Any, ...], tuple[tuple[_Outcome, ...] | str, ...]] | None = None
+        # The status object the stand-ins use, and the last other object found equal to it.
+        self._status: tuple[RouteStatus, RouteStatus] | None = None
+        # The object its reference and suppressions were read from, and those.
+        self._marks: tuple[Resource, tuple[ResourceRef, set[str], str]] | None = None
+
+    def status(self, status: RouteStatus | None) -> RouteStatus | None:
+        """`status`, or the equal status object this route's stand-ins used before.
+
+        A re-resolved route gets a fresh status, usually equal to the one before:
+        compared once here, every memo comparison after it is by identity.
+        """
+        if status is None:
+            return None
+        held = self._status
+        if held is not None:
+            if status is held[0] or status is held[1]:
+                return held[0]
+            if status == held[0]:
+                self._status = (held[0], status)
+                return held[0]
+        self._status = (status, status)
+        return status
+
+    def marks(self, res: Resource) -> tuple[ResourceRef, set[str], str]:
+        """The object's reference and the policies it suppresses (with the reason), read once
+        per object rather than per finding: an object keeps its findings commit after commit."""
+        held = self._marks
+        if held is not None and held[0] is res:
+            return held[1]
+        ignore, reason = suppressed_policies(res)
+        marks = (ref_of(res), ignore, reason)
+        self._marks = (res, marks)
+        return marks
+
+
+@dataclass(frozen=True)
 class _Outcome:
     """One finding of a policy on an object, before it is tied to the object's file and line."""
 
@@ -305,6 +423,15 @@ _VARYING = ("resource", "old", "operation", "apiVersion", "file", "status", "bac
             "orphaned", "validation", "commit")
 
 
+# Facts fixed per object key (besides `mesh` and `params`, fixed per engine and policy): a policy
+# reading none of them finds the same on any two objects whose varying facts are equal.
+_PER_KEY = frozenset({"key", "isRoute"})
+
+# The varying facts keying a policy's memo (None: not memoized), the facts its context holds, and
+# whether its outcome may be shared between objects.
+_Plan = tuple[tuple[str, ...] | None, tuple[str, ...], bool]
+
+
 # Every fact of a context, in the order a policy reading the context whole sees them (`params` is
 # added last by the run).
 _FACTS = ("resource", "old", "operation", "key", "apiVersion", "file", "isRoute", "status", "backends", "mesh",
@@ -316,13 +443,17 @@ class _Facts:
     context, built only when that policy has to run and holding only the facts it reads."""
 
     def __init__(self, engine: Engine, t: Transition, key: ResourceKey, res: Resource, old: Resource | None,
-                 op: str, issues: list[ValidationIssue], changed: set[ResourceKey],
-                 deleted: set[ResourceKey]) -> None:
+                 op: str, issues: list[ValidationIssue], change: _Change) -> None:
         self.engine, self.t, self.key, self.res, self.old, self.op = engine, t, key, res, old, op
-        self.issues, self.changed, self.deleted = issues, changed, deleted
+        self.issues, self.change = issues, change
         self.route = is_route(key.group, key.kind)
-        self.new_status: RouteStatus | None = t.new_res.routes.get(key) if self.route and op != "delete" else None
-        self.old_status: RouteStatus | None = t.old_res.routes.get(key) if self.route else None
+        memory = engine._memory.get(key)
+        if memory is None:
+            memory = engine._memory[key] = _Memory()
+        self.memory = memory
+        # The old status first: it is usually the object the route's stand-ins used last time.
+        self.old_status = memory.status(t.old_res.routes.get(key)) if self.route else None
+        self.new_status = memory.status(t.new_res.routes.get(key)) if self.route and op != "delete" else None
         self._proxies: dict[str, Any] = {}
         self._facts: dict[str, Any] = {}
         self._detached: list[dict[str, Any]] | None = None
@@ -367,17 +498,22 @@ class _Facts:
     def detached(self) -> list[dict[str, Any]]:
         if self._detached is None:
             new, old, op = self.new_status, self.old_status, self.op
-            if self.route and (op == "update" or (op == "none" and old != new)):
+            # An equal status attaches to the same parents: nothing left (the usual edit).
+            if self.route and op in ("update", "none") and old is not new and old != new:
                 refs = {p.ref.parent_key for p in new.parents} if new else set()
-                self._detached = detached(old, new, refs, self.changed)
+                self._detached = detached(old, new, refs, self.change.changed)
             else:
                 self._detached = []
         return self._detached
 
     def orphaned(self) -> list[dict[str, Any]]:
         if self._orphaned is None:
-            self._orphaned = orphaned(self.old_status, self.new_status, self.deleted, self.changed) \
-                if self.route and self.op != "delete" else []
+            new, names = self.new_status, self.change.names
+            # Only a parent this change touched can be orphaned: most routes name none (checked by
+            # name, which costs no key).
+            touched = new is not None and any(p.ref.name in names for p in new.parents)
+            self._orphaned = orphaned(self.old_status, new, self.change.deleted, self.change.changed) \
+                if touched and self.route and self.op != "delete" else []
         return self._orphaned
 
     def context(self, names: tuple[str, ...]) -> dict[str, Any]:

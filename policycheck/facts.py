@@ -93,20 +93,22 @@ def orphaned(old: RouteStatus | None, new: RouteStatus | None, deleted: set[Reso
     Service port in the parent state, the parent object changed in this commit,
     and the route is not attached to it any more.
     """
-    if new is None or old is None:
+    if new is None or old is None or not (deleted or changed):
         return []
-    before = attached(old)
+    before: dict[ResourceKey, ParentStatus] | None = None  # built once a parent of this change is met
     facts = []
     for p in new.parents:
         key = p.ref.parent_key
-        was = before.get(key)
-        if was is None or p.accepted == TRUE:
-            continue
         if key in deleted:
             what = "deleted"
         elif key in changed and p.presence.state == PRESENT:
             what = "listener-removed"
         else:
+            continue
+        if before is None:
+            before = attached(old)
+        was = before.get(key)
+        if was is None or p.accepted == TRUE:
             continue
         fact = parent_fact(p)
         fact["what"] = what

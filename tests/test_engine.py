@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from gitrepo import GitRepo, check_json
+from manifests_fixtures import gateway, gateway_route, service
 
 ROUTE = """\
 apiVersion: gateway.networking.k8s.io/v1
@@ -59,3 +60,32 @@ def test_a_reused_outcome_on_an_edited_object_is_located_on_its_new_lines(repo: 
     _, report = check_json(repo, "HEAD~3..HEAD")
     lines = [[f["line"] for f in c["findings"] if f["policy"] == "key-only"] for c in report["commits"]]
     assert lines == [[6], [8], [9]]
+
+
+def test_an_outcome_shared_between_objects_makes_findings_on_each(repo: GitRepo) -> None:
+    # Both routes leave the same Gateway by the same parentRef: equal facts, one outcome, two findings.
+    repo.commit("gateways", {"gw.yaml": gateway("one") + "---\n" + gateway("two"), "svc.yaml": service("web")})
+    repo.commit("routes", {"a.yaml": gateway_route("a", "one", backend="web"),
+                           "b.yaml": "# b\n" + gateway_route("b", "one", backend="web")})
+    repo.commit("move both", {"a.yaml": gateway_route("a", "two", backend="web"),
+                              "b.yaml": "# b\n" + gateway_route("b", "two", backend="web")})
+    _, report = check_json(repo, "HEAD")
+    found = sorted((f["resource"]["name"], f["file"], f["line"], f["message"])
+                   for f in report["commits"][0]["findings"] if f["policy"] == "no-in-place-detach")
+    assert [(name, file) for name, file, _, _ in found] == [("a", "a.yaml"), ("b", "b.yaml")]
+    assert found[1][2] == found[0][2] + 1  # each on its own line (b's file has a comment first)
+    assert found[0][3] == found[1][3]
+
+
+def test_a_route_re_resolved_to_an_equal_status_keeps_its_findings(repo: GitRepo) -> None:
+    # The Gateway's edit re-resolves the route to the same status: nothing detached, findings carried.
+    repo.commit("gateway", {"gw.yaml": gateway("one"), "svc.yaml": service("web")})
+    repo.commit("route", {"r.yaml": gateway_route("r", "one", backend="web") + "---\n"
+                          + gateway_route("lost", "nowhere", backend="web")})
+    repo.commit("label the gateway", {"gw.yaml": gateway("one").replace("name: one", "name: one\n  labels: {a: b}")})
+    repo.commit("label it again", {"gw.yaml": gateway("one").replace("name: one", "name: one\n  labels: {a: c}")})
+    _, ranged = check_json(repo, "HEAD~3..HEAD", "--all")
+    for commit in ranged["commits"][1:]:
+        assert sorted(f["policy"] for f in commit["all"]) == ["parent-exists"]
+    _, alone = check_json(repo, "HEAD", "--all")
+    assert alone["commits"][0]["all"] == ranged["commits"][-1]["all"]
