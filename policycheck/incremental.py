@@ -22,7 +22,7 @@ Changes to what the presence oracle itself reads (generators) re-resolve everyth
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +34,7 @@ from policycheck.resolver.fields import as_list, as_str
 from policycheck.resolver.gateways import LISTENER_SET_KINDS, listener_set_parent
 from policycheck.resolver.memo import BodyMemo
 from policycheck.state import State
-from policycheck.status import BackendStatus, Resolution, RouteStatus
+from policycheck.status import BackendStatus, Issues, Resolution, RouteStatus
 
 # Kinds whose change may alter the status of routes that do not name them in any way
 # this module follows: generators change what the presence oracle answers.
@@ -53,6 +53,9 @@ class RouteRefs:
     names: frozenset[Name]
     namespaces: frozenset[str]
     service_parents: frozenset[Name]
+    # Where the route is indexed (see `_RouteIndex`): (table, key) for by_name, by_namespace,
+    # by_own_namespace and by_service; kept here so that an edit compares two sets.
+    slots: frozenset[tuple[int, Any]]
 
 
 _refs_memo: BodyMemo[RouteRefs] = BodyMemo()
@@ -77,7 +80,12 @@ def _route_refs(res: Resource) -> RouteRefs:
     for _, ref in backend_refs(res):
         if isinstance(ref.get("name"), str):
             names.add((as_str(ref.get("namespace")) or ns, ref["name"]))
-    return RouteRefs(frozenset(names), frozenset(n for n, _ in names), frozenset(services))
+    namespaces = {n for n, _ in names}
+    slots: set[tuple[int, Any]] = {(0, name) for name in names}
+    slots.update((1, n) for n in namespaces)
+    slots.add((2, ns))
+    slots.update((3, name) for name in services)
+    return RouteRefs(frozenset(names), frozenset(namespaces), frozenset(services), frozenset(slots))
 
 
 def _certificates(res: Resource) -> frozenset[Name]:
@@ -167,77 +175,101 @@ def _spread(old: State, new: State, d: _Dirty) -> None:
                     d.names.add((ls.key.namespace, ls.key.name))
 
 
+class _Members:
+    """The routes in one slot of the index: a shared set, and this version's few changes over it.
+
+    The slots of a shared Gateway's name or namespace hold nearly every route, and
+    a route enters or leaves them whenever one is added, deleted or retargeted:
+    copying such a set each time would make a commit cost the size of the
+    repository. A version shares its predecessor's set and keeps only the routes
+    that came or went since; once those outgrow a fraction of the set, the next
+    version is flat again, so the copying, spread over the commits, stays
+    proportional to the change. Never mutated.
+    """
+
+    __slots__ = ("_base", "_came", "_went")
+
+    def __init__(self, base: frozenset[ResourceKey], came: frozenset[ResourceKey] = frozenset(),
+                 went: frozenset[ResourceKey] = frozenset()) -> None:
+        self._base = base
+        self._came = came  # not in the base
+        self._went = went  # in the base
+
+    def with_route(self, key: ResourceKey, present: bool) -> _Members:
+        """This slot with the route in it (`present`) or not."""
+        base, came, went = self._base, self._came, self._went
+        if key in base:
+            went = went - {key} if present else went | {key}
+        else:
+            came = came | {key} if present else came - {key}
+        if len(came) + len(went) > max(8, len(base) >> 3):
+            return _Members((base - went) | came)
+        return _Members(base, came, went)
+
+    def add_to(self, out: set[ResourceKey]) -> None:
+        """Add the routes of this slot to `out`."""
+        out |= self._base - self._went if self._went else self._base
+        out |= self._came
+
+
+_Table = Mapping[Any, _Members]
+
+
 @dataclass
 class _RouteIndex:
     """Routes by what they name, so a change finds its routes without scanning them all.
 
     Derived from the parent state's index by re-indexing only the routes that
-    changed: the maps are overlays of the parent's, and a set is copied only when
-    one of those routes is added to it or removed from it.
+    changed: the maps are overlays of the parent's, and a slot gets a new version
+    (`_Members`) only when one of those routes enters or leaves it.
     """
 
-    by_name: Mapping[Name, set[ResourceKey]]
-    by_namespace: Mapping[str, set[ResourceKey]]  # routes naming anything in a namespace
-    by_own_namespace: Mapping[str, set[ResourceKey]]
-    by_service: Mapping[Name, set[ResourceKey]]
+    by_name: _Table  # Name -> routes naming it
+    by_namespace: _Table  # namespace -> routes naming anything in it
+    by_own_namespace: _Table  # namespace -> routes living in it
+    by_service: _Table  # Name -> routes with that Service as a parent
 
     @classmethod
     def build(cls, state: State) -> _RouteIndex:
         tables: tuple[dict[Any, set[ResourceKey]], ...] = ({}, {}, {}, {})
         for group_kind in _ROUTE_GROUP_KINDS:
             for res in state.of_kind(*group_kind):
-                for i, k in _slots(res):
+                for i, k in route_refs(res).slots:
                     tables[i].setdefault(k, set()).add(res.key)
-        return cls(*(Overlay.adopt(t) for t in tables))
+        return cls(*(Overlay.adopt({k: _Members(frozenset(v)) for k, v in t.items()}) for t in tables))
 
     def derive(self, old: State, new: State, routes: Iterable[ResourceKey]) -> _RouteIndex:
-        tables: tuple[Mapping[Any, set[ResourceKey]], ...] = (self.by_name, self.by_namespace,
-                                                             self.by_own_namespace, self.by_service)
-        edits: tuple[dict[Any, set[ResourceKey]], ...] = ({}, {}, {}, {})
+        tables: tuple[_Table, ...] = (self.by_name, self.by_namespace, self.by_own_namespace, self.by_service)
+        edits: tuple[dict[Any, _Members], ...] = ({}, {}, {}, {})
         for key in routes:
             before, after = old.get(key), new.get(key)
-            was = set(_slots(before)) if before is not None else set()
-            now = set(_slots(after)) if after is not None else set()
-            # Only where the route enters or leaves a set: most edits name what they named before,
-            # and the sets of a shared Gateway's name or namespace hold nearly every route.
-            for slots, add in ((was - now, False), (now - was, True)):
+            if before is not None and after is not None and before.body is after.body:
+                continue  # the same body names the same objects
+            was = route_refs(before).slots if before is not None else frozenset()
+            now = route_refs(after).slots if after is not None else frozenset()
+            # Only where the route enters or leaves a slot: most edits name what they named before.
+            for slots, present in ((was - now, False), (now - was, True)):
                 for i, k in slots:
-                    found = edits[i].get(k)
-                    if found is None:
-                        found = edits[i][k] = set(tables[i].get(k, ()))
-                    if add:
-                        found.add(key)
-                    else:
-                        found.discard(key)
-        def patched(table: Mapping[Any, set[ResourceKey]], edit: dict[Any, set[ResourceKey]]) -> Any:
+                    found = edits[i].get(k) or tables[i].get(k) or _EMPTY
+                    edits[i][k] = found.with_route(key, present)
+
+        def patched(table: _Table, edit: dict[Any, _Members]) -> _Table:
             return Overlay.of(table).derive(edit) if edit else table
 
         return _RouteIndex(*(patched(t, e) for t, e in zip(tables, edits, strict=True)))
 
     def routes(self, d: _Dirty) -> set[ResourceKey]:
         out: set[ResourceKey] = set()
-        empty: set[ResourceKey] = set()
-        for ns in d.own_namespaces:
-            out |= self.by_own_namespace.get(ns, empty)
-        for ns in d.namespaces:
-            out |= self.by_namespace.get(ns, empty)
-        for name in d.names:
-            out |= self.by_name.get(name, empty)
-        for name in d.services:
-            out |= self.by_service.get(name, empty)
+        for table, wanted in ((self.by_own_namespace, d.own_namespaces), (self.by_namespace, d.namespaces),
+                              (self.by_name, d.names), (self.by_service, d.services)):
+            for k in wanted:
+                found = table.get(k)
+                if found is not None:
+                    found.add_to(out)
         return out
 
 
-def _slots(res: Resource) -> Iterator[tuple[int, Any]]:
-    """Where a route is indexed: (table, key) for by_name, by_namespace, by_own_namespace, by_service."""
-    refs = route_refs(res)
-    for name in refs.names:
-        yield 0, name
-    for ns in refs.namespaces:
-        yield 1, ns
-    yield 2, res.key.namespace
-    for name in refs.service_parents:
-        yield 3, name
+_EMPTY = _Members(frozenset())
 
 
 # The index of the last few states, by identity (the state is held, so its id is not reused).
@@ -275,19 +307,23 @@ def merge(previous: Resolution, fresh: Resolution, new: State, resolved: set[Res
     """Statuses of `fresh` for the resolved routes, `previous` for the rest still present.
 
     With `gone` (the objects the change deleted) the previous maps are patched
-    (as overlays of them, not copies) instead of filtered, so a commit costs what
-    it changed.
+    (as overlays of them, not copies) instead of filtered, and the previous issues
+    kept as they are unless a resolved or deleted route had some, so a commit costs
+    what it changed.
     """
     routes: Mapping[ResourceKey, RouteStatus]
     backends: Mapping[ResourceKey, tuple[BackendStatus, ...]]
+    issues = Issues.of(previous.validation)
     if gone is None:
         routes = {k: v for k, v in previous.routes.items() if k in new.resources and k not in resolved}
         backends = {k: v for k, v in previous.backends.items() if k in new.resources and k not in resolved}
         routes.update(fresh.routes)
         backends.update(fresh.backends)
+        left: Collection[ResourceKey] = {k for k in issues.routes if k not in new.resources}
     else:
-        drop = (*resolved, *gone)
+        left = tuple(gone)
+        drop = (*resolved, *left)
         routes = Overlay.of(previous.routes).derive(fresh.routes, drop)
         backends = Overlay.of(previous.backends).derive(fresh.backends, drop)
-    validation = tuple(v for v in previous.validation if v.key in new.resources and v.key not in resolved)
-    return Resolution(routes, fresh.gateways, fresh.listener_sets, validation + fresh.validation, backends)
+    validation = issues.replaced({*resolved, *left}, Issues.of(fresh.validation))
+    return Resolution(routes, fresh.gateways, fresh.listener_sets, validation, backends)

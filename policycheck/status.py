@@ -7,7 +7,7 @@ the repository cannot tell (an object a Helm chart creates, an external parent).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -128,6 +128,34 @@ class ValidationIssue:
     rule: str  # short stable id, e.g. "too-many-parent-refs"
 
 
+class Issues(tuple[ValidationIssue, ...]):
+    """Validation issues (a tuple, in the order found) that know which routes they are about.
+
+    A history resolves a few routes again per commit, and few routes have issues:
+    with the routes at hand, a commit whose routes had and have none keeps its
+    parent's issues as they are, rather than filtering them all every commit.
+    """
+
+    routes: frozenset[ResourceKey]
+
+    def __new__(cls, issues: Iterable[ValidationIssue] = ()) -> Issues:
+        out = super().__new__(cls, issues)
+        out.routes = frozenset(issue.key for issue in out)
+        return out
+
+    @classmethod
+    def of(cls, issues: Iterable[ValidationIssue]) -> Issues:
+        """`issues` itself when it is an `Issues`."""
+        return issues if isinstance(issues, Issues) else cls(issues)
+
+    def replaced(self, routes: Collection[ResourceKey], fresh: Issues) -> Issues:
+        """These issues without those of `routes`, then `fresh`; this very object when that changes nothing."""
+        dropped = self.routes.intersection(routes)
+        if not dropped and not fresh:
+            return self
+        return Issues((*(issue for issue in self if issue.key not in dropped), *fresh))
+
+
 @dataclass(frozen=True)
 class BackendStatus:
     """One backendRef of a route: whether it resolves, with the spec's reason."""
@@ -144,6 +172,6 @@ class Resolution:
     routes: Mapping[ResourceKey, RouteStatus]
     gateways: dict[ResourceKey, GatewayStatus] = field(default_factory=dict)
     listener_sets: dict[ResourceKey, GatewayStatus] = field(default_factory=dict)
-    validation: tuple[ValidationIssue, ...] = ()
+    validation: tuple[ValidationIssue, ...] = ()  # an `Issues` when the resolver made it
     # Per route, one entry per backendRef (resolved routes only).
     backends: Mapping[ResourceKey, tuple[BackendStatus, ...]] = field(default_factory=dict)

@@ -9,13 +9,18 @@ that leaves none gives the reason, as the spec orders them:
    -> NoMatchingListenerHostname.
 A Selector on a namespace the repository does not define is undecided: when
 only such listeners remain, Accepted is Unknown rather than False.
+
+Most routes a commit resolves again attach exactly as before (an edited backend
+weight, a changed Service): `AttachMemo` keeps each outcome with everything it
+was read from, so such a route costs a lookup.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from policycheck.model import Resource
+from policycheck.model import CORE_GROUP, Resource, ResourceKey
 from policycheck.resolver.fields import as_list, as_str
 from policycheck.resolver.hostnames import listener_accepts
 from policycheck.resolver.listeners import ListenerState
@@ -45,48 +50,89 @@ def _namespace_allowed(lookups: Lookups, state: ListenerState, namespace: str) -
     return False
 
 
-def route_hostnames(route: Resource) -> list[str]:
+def route_hostnames(route: Resource) -> tuple[str, ...]:
+    """The hostnames a route of a kind that has them declares (others match any listener hostname)."""
     if route.key.kind not in HOSTNAME_KINDS:
-        return []
-    return [h for h in (as_str(x) for x in as_list(route.spec.get("hostnames"))) if h]
+        return ()
+    return tuple(h for h in (as_str(x) for x in as_list(route.spec.get("hostnames"))) if h)
 
 
-def attach(lookups: Lookups, route: Resource, ref: ParentRef, listeners: tuple[ListenerState, ...],
-           parent_label: str) -> Attachment:
+MEMO_LIMIT = 100_000
+
+# What `attach` reads besides the listeners and the route's Namespace object (compared by identity).
+_Inputs = tuple[ParentRef, str, str, str, tuple[str, ...], int]
+
+
+class AttachMemo:
+    """Outcomes of `attach` by everything it reads, kept across resolutions.
+
+    `attach` reads the parentRef, the route's group, kind and namespace and its
+    hostnames (values), the listener states (one view's tuple, by identity: a kept
+    view hands out the same tuple) and the labels of the route's Namespace (its
+    object, by identity). Both objects are held with the outcome, so their ids are
+    not reused while it lives; bounded so that a long history does not grow memory.
+    """
+
+    def __init__(self, limit: int = MEMO_LIMIT) -> None:
+        self._limit = limit
+        self._entries: dict[_Inputs, tuple[tuple[ListenerState, ...], Resource | None, Attachment]] = {}
+
+    def get(self, lookups: Lookups, key: ResourceKey, hostnames: tuple[str, ...], ref: ParentRef,
+            listeners: tuple[ListenerState, ...]) -> Attachment:
+        """`attach` of the route `key` with these hostnames, for `ref` to these listeners of its parent."""
+        namespace = lookups.state.get(ResourceKey(CORE_GROUP, "Namespace", "", key.namespace))
+        inputs = (ref, key.group, key.kind, key.namespace, hostnames, id(listeners))
+        hit = self._entries.get(inputs)
+        if hit is not None and hit[0] is listeners and hit[1] is namespace:
+            return hit[2]
+        found = attach(lookups, key, hostnames, ref, listeners, str(ref.parent_key))
+        if len(self._entries) >= self._limit:
+            self._entries.clear()
+        self._entries[inputs] = (listeners, namespace, found)
+        return found
+
+
+def attach(lookups: Lookups, route: ResourceKey, hostnames: Sequence[str], ref: ParentRef,
+           listeners: tuple[ListenerState, ...], parent_label: str) -> Attachment:
+    """The outcome for a route (its key and hostnames) on one parentRef to these listeners."""
     selected = [s for s in listeners
                 if (ref.section_name is None or s.listener.name == ref.section_name)
                 and (ref.port is None or s.listener.port == ref.port)]
-    what = " ".join(x for x in (f"sectionName {ref.section_name}" if ref.section_name else "",
-                                f"port {ref.port}" if ref.port is not None else "") if x) or "any listener"
     if not selected:
-        return Attachment(FALSE, "NoMatchingParent", f"{parent_label} has no listener matching {what}")
+        return Attachment(FALSE, "NoMatchingParent", f"{parent_label} has no listener matching {_what(ref)}")
     usable = [s for s in selected if s.accepted]
     if not usable:
-        return Attachment(FALSE, "NoMatchingParent", f"{parent_label}: the listener matching {what} is not accepted")
-    kind = (route.key.group, route.key.kind)
+        return Attachment(FALSE, "NoMatchingParent",
+                          f"{parent_label}: the listener matching {_what(ref)} is not accepted")
+    kind = (route.group, route.kind)
     usable = [s for s in usable if kind in s.supported_kinds]
     if not usable:
         return Attachment(FALSE, "NotAllowedByListeners",
-                          f"no listener of {parent_label} matching {what} allows kind {route.key.kind}")
+                          f"no listener of {parent_label} matching {_what(ref)} allows kind {route.kind}")
     sure, maybe = [], []
     for s in usable:
-        allowed = _namespace_allowed(lookups, s, route.key.namespace)
+        allowed = _namespace_allowed(lookups, s, route.namespace)
         if allowed is True:
             sure.append(s)
         elif allowed is None:
             maybe.append(s)
     if not sure and not maybe:
         return Attachment(FALSE, "NotAllowedByListeners",
-                          f"no listener of {parent_label} matching {what} allows routes from namespace "
-                          f"{route.key.namespace}")
-    hosts = route_hostnames(route)
-    sure = [s for s in sure if listener_accepts(s.listener.hostname, hosts)]
-    maybe = [s for s in maybe if listener_accepts(s.listener.hostname, hosts)]
+                          f"no listener of {parent_label} matching {_what(ref)} allows routes from namespace "
+                          f"{route.namespace}")
+    sure = [s for s in sure if listener_accepts(s.listener.hostname, hostnames)]
+    maybe = [s for s in maybe if listener_accepts(s.listener.hostname, hostnames)]
     if sure:
         return Attachment(TRUE, "Accepted", f"attached to {parent_label}", tuple(s.listener.name for s in sure))
     if maybe:
         return Attachment(UNKNOWN, "Pending",
-                          f"namespace {route.key.namespace} has no manifest in the repository; whether the listener "
+                          f"namespace {route.namespace} has no manifest in the repository; whether the listener "
                           f"selector admits it depends on labels set elsewhere")
     return Attachment(FALSE, "NoMatchingListenerHostname",
                       f"no hostname of the route intersects a listener hostname of {parent_label}")
+
+
+def _what(ref: ParentRef) -> str:
+    """Which listeners a parentRef selects, in words (for the messages of a refusal)."""
+    return " ".join(x for x in (f"sectionName {ref.section_name}" if ref.section_name else "",
+                                f"port {ref.port}" if ref.port is not None else "") if x) or "any listener"

@@ -31,12 +31,23 @@ class Answers:
     produces: tuple[tuple[ResourceKey, bool], ...]
 
     def hold(self, lookups: Lookups) -> bool:
-        """Whether `lookups` answers every question the same way."""
+        """Whether `lookups` answers every question the same way.
+
+        Asked for every Gateway a commit's routes name: the cheap questions first, as
+        plain loops, and the presence oracle, the dearest, last.
+        """
         state = lookups.state
-        return (all(state.get(key) is res for key, res in self.objects)
-                and all(state.presence(key) == p for key, p in self.presences)
-                and all(lookups.grants.permits(s, t) is ok for s, t, ok in self.permits)
-                and all(lookups.producers.produces(key) is ok for key, ok in self.produces))
+        for key, res in self.objects:
+            if state.get(key) is not res:
+                return False
+        grants, producers = lookups.grants, lookups.producers
+        for source, target, ok in self.permits:
+            if grants.permits(source, target) is not ok:
+                return False
+        for key, ok in self.produces:
+            if producers.produces(key) is not ok:
+                return False
+        return all(state.presence(key) == presence for key, presence in self.presences)
 
 
 class Reads:

@@ -6,7 +6,9 @@ incremental call that resolves a few routes stays linear in the state size;
 grants, producers, parsed parentRefs, validation issues and selector answers
 are kept across calls while the objects they read are the same (memo.py), and
 so are the Gateway and ListenerSet views while every answer they read is
-(views.py), so such a call costs little more than the routes it resolves.
+(views.py), and each route's attachment to a view's listeners while its
+parentRef, hostnames and Namespace are (attachment.py), so such a call costs
+little more than the routes it resolves.
 
 Parents by kind:
 - Gateway / ListenerSet / XListenerSet: listener attachment (attachment.py);
@@ -26,7 +28,7 @@ from collections.abc import Iterable, Mapping
 from policycheck.model import GATEWAY_GROUP, ROUTE_KINDS, Resource, ResourceKey, is_route
 from policycheck.overlay import Overlay
 from policycheck.resolver import services, views
-from policycheck.resolver.attachment import Attachment, attach
+from policycheck.resolver.attachment import AttachMemo, Attachment, route_hostnames
 from policycheck.resolver.backends import backend_statuses, resolved_refs
 from policycheck.resolver.gateways import LISTENER_SET_KINDS, GatewayView, ListenerSetView, listener_set_parent
 from policycheck.resolver.linkerd import attach_server, is_server_parent
@@ -45,6 +47,7 @@ from policycheck.status import (
     BackendStatus,
     Condition,
     GatewayStatus,
+    Issues,
     ListenerStatus,
     ParentRef,
     ParentStatus,
@@ -54,6 +57,7 @@ from policycheck.status import (
 )
 
 _VALIDATION: BodyMemo[tuple[ValidationIssue, ...]] = BodyMemo()
+_ATTACHMENTS = AttachMemo()
 
 
 def _parent_refs(route: Resource, profile: str) -> tuple[SpecParentRef, ...]:
@@ -84,6 +88,7 @@ class _Resolver:
         self._by_parent: Mapping[ResourceKey, list[tuple[Resource, SpecParentRef]]] | None = None
         self._precedence: dict[ResourceKey, services.Precedence] = {}
         self._attachments: dict[tuple[ResourceKey, int], Attachment] = {}
+        self._hostnames: dict[ResourceKey, tuple[str, ...]] = {}  # read once per route, not per parentRef
         self._backends: dict[ResourceKey, tuple[BackendStatus, ...]] = {}
 
     # --- indexes -------------------------------------------------------------
@@ -174,7 +179,10 @@ class _Resolver:
                 return Attachment(lsv.accepted, "NoMatchingParent" if lsv.accepted == FALSE else "Pending",
                                   f"{key} is not accepted by its Gateway {lsv.gateway}")
             listeners = lsv.listeners
-        return attach(self.lookups, route, ref, listeners, str(key))
+        hostnames = self._hostnames.get(route.key)
+        if hostnames is None:
+            hostnames = self._hostnames[route.key] = route_hostnames(route)
+        return _ATTACHMENTS.get(self.lookups, route.key, hostnames, ref, listeners)
 
     # --- status -------------------------------------------------------------
     def backends(self, route: Resource) -> tuple[BackendStatus, ...]:
@@ -305,9 +313,7 @@ def resolve_state(state: State, profile: str = "spec", routes: Iterable[Resource
         wanted = [r for r in found if r is not None]
     resolver = _Resolver(lookups)
     route_statuses = {r.key: resolver.route_status(r) for r in wanted}
-    validation: list[ValidationIssue] = []
-    for r in wanted:
-        validation.extend(_validation(r, profile))
+    validation = Issues(issue for r in wanted for issue in _validation(r, profile))
     gw_statuses: dict[ResourceKey, GatewayStatus] = {}
     ls_statuses: dict[ResourceKey, GatewayStatus] = {}
     if gateways:
@@ -317,5 +323,5 @@ def resolve_state(state: State, profile: str = "spec", routes: Iterable[Resource
             for ls in state.of_kind(group, kind):
                 ls_statuses[ls.key] = resolver.listener_set_status(ls)
     backends = {r.key: resolver.backends(r) for r in wanted}
-    return Resolution(route_statuses, gw_statuses, ls_statuses, tuple(validation), backends)
+    return Resolution(route_statuses, gw_statuses, ls_statuses, validation, backends)
 

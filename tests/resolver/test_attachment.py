@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import pytest
 from resolver.resolverkit import accepted, gateway, http_route, namespace, parent_of, resolve_docs
+from textrepo import TextRepo
+
+from policycheck.model import ResourceKey
+from policycheck.resolver import attachment, resolve
+from policycheck.resolver.listeners import ListenerState
+from policycheck.resolver.lookups import Lookups
+from policycheck.status import ParentRef
 
 TWO_LISTENERS = """
 - name: web
@@ -163,3 +173,27 @@ def test_unsupported_listener_takes_no_routes() -> None:
 def test_unsupported_parent_kind_gets_no_status() -> None:
     p = parent_of(resolve_docs(http_route(parent_refs="- name: x\n  group: example.com\n  kind: Thing")), "r")
     assert not p.managed and p.conditions == ()
+
+
+def test_a_kept_outcome_serves_an_edited_route_until_its_namespace_changes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An outcome is reused for a new body with the same parentRef and hostnames, not past a label edit."""
+    route = "- name: gw\n  namespace: infra"
+    repo = TextRepo({"gw.yaml": gateway(ns="infra", listeners=SELECTOR), "ns.yaml": namespace("apps", "team: web"),
+                     "r.yaml": http_route(parent_refs=route, backends="- name: a\n  port: 80")})
+    resolve(repo.state())
+    computed: list[str] = []
+    real = attachment.attach
+
+    def counting(lookups: Lookups, key: ResourceKey, hostnames: Sequence[str], ref: ParentRef,
+                 listeners: tuple[ListenerState, ...], label: str) -> attachment.Attachment:
+        found = real(lookups, key, hostnames, ref, listeners, label)
+        computed.append(found.reason)
+        return found
+
+    monkeypatch.setattr(attachment, "attach", counting)
+    repo.put("r.yaml", http_route(parent_refs=route, backends="- name: b\n  port: 80"))
+    assert accepted(parent_of(resolve(repo.state()), "r")) == ("True", "Accepted")
+    assert computed == []
+    repo.put("ns.yaml", namespace("apps", "team: db"))
+    assert accepted(parent_of(resolve(repo.state()), "r")) == ("False", "NotAllowedByListeners")
+    assert computed == ["NotAllowedByListeners"]

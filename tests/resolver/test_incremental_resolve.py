@@ -240,7 +240,7 @@ def test_incremental_equals_from_scratch(seed: int, profile: str) -> None:
         repo.put(path, make(rng))
     old = repo.state()
     previous = resolve(old, profile, gateways=False)
-    narrowed = 0
+    narrowed = issues = 0
     for _ in range(80):
         for path in rng.sample(sorted(SLOTS), rng.randint(1, 3)):
             repo.put(path, SLOTS[path](rng))
@@ -256,6 +256,11 @@ def test_incremental_equals_from_scratch(seed: int, profile: str) -> None:
             assert {k: scratch.routes[k] for k in affected} == fresh.routes
             assert fresh.gateways == scratch.gateways and fresh.listener_sets == scratch.listener_sets
             merged = merge(previous, fresh, new, affected)
+            patched = merge(previous, fresh, new, affected, [k for k in old.resources if k not in new.resources])
+            _same(patched, merged)
+            if narrowed % 2:  # the next steps derive from the patched maps as well as the filtered ones
+                merged = patched
+            issues += len(merged.validation)
         _same(merged, Resolution(scratch.routes, {}, {}, scratch.validation, scratch.backends))
         if profile == "spec":  # the kept views and memos do not depend on the profile
             unshared = resolve(repo.state(fresh=True), profile)
@@ -263,6 +268,7 @@ def test_incremental_equals_from_scratch(seed: int, profile: str) -> None:
             assert scratch.gateways == unshared.gateways and scratch.listener_sets == unshared.listener_sets
         old, previous = new, merged
     assert narrowed > 40  # the check exercised narrowed sets, not only full re-resolutions
+    assert issues > 0  # and merged validation issues
 
 
 def test_gamma_precedence_follows_the_other_route() -> None:
