@@ -4,9 +4,11 @@ The repository looks like a monorepo of many teams: per namespace a Namespace,
 Services with Deployments and ConfigMaps, routes of every kind with one to
 three parentRefs and backendRefs; shared Gateways with several listeners in a
 few infrastructure namespaces; ReferenceGrants for cross-namespace backends.
-The history edits, retargets, deletes, adds and moves one to three files per
-commit. Everything comes from `random.Random(seed)`, so a size and seed always
-give the same repository (same blob ids, same commit ids).
+Some HTTP and gRPC routes are mesh routes (GAMMA): their parents are Services
+of their own namespace, and several routes may share one. The history edits,
+retargets, deletes, adds and moves one to three files per commit. Everything
+comes from `random.Random(seed)`, so a size and seed always give the same
+repository (same blob ids, same commit ids).
 
 The history is written with `git fast-import`, which builds 50,000 files and
 1,000 commits in seconds.
@@ -41,6 +43,7 @@ class Model:
     namespaces: list[str] = field(default_factory=list)
     gateways: list[tuple[str, str]] = field(default_factory=list)  # (namespace, name)
     services: list[tuple[str, str]] = field(default_factory=list)
+    services_of: dict[str, list[str]] = field(default_factory=dict)  # names by namespace
     routes: list[str] = field(default_factory=list)  # paths
 
 
@@ -96,10 +99,25 @@ def _grant(ns: str, from_ns: str) -> str:
             f"      namespace: {from_ns}\n  to:\n    - group: \"\"\n      kind: Service\n")
 
 
+MESH_SHARE = 0.25  # of HTTP and gRPC routes: attached to Services (GAMMA) rather than Gateways
+
+
+def _mesh_parent(name: str) -> str:
+    return f"    - group: \"\"\n      kind: Service\n      name: {name}\n"
+
+
 def _route(ns: str, name: str, kind: str, m: Model, rng: random.Random) -> str:
     section, _, _ = LISTENER_FOR[kind]
     parents = []
     first = ""
+    local = m.services_of.get(ns, [])
+    if kind in ("HTTPRoute", "GRPCRoute") and local and rng.random() < MESH_SHARE:
+        for sname in rng.sample(local, min(len(local), rng.randint(1, 2))):
+            parents.append(_mesh_parent(sname))
+        backends = f"        - name: {rng.choice(local)}\n          port: 80\n"
+        return (f"apiVersion: {GW_GROUP}/{ROUTE_VERSION[kind]}\nkind: {kind}\nmetadata:\n  name: {name}\n"
+                f"  namespace: {ns}\nspec:\n  parentRefs:\n{''.join(parents)}"
+                f"  rules:\n    - backendRefs:\n{backends}")
     for gns, gname in rng.sample(m.gateways, min(len(m.gateways), rng.randint(1, 3))):
         if rng.random() < 0.05:  # a parent that does not exist
             gname = f"missing-{rng.randint(0, 99)}"
@@ -140,6 +158,7 @@ def build(n_files: int, seed: int = 1) -> Model:
         for s in range(rng.randint(3, 8)):
             name = f"svc-{s}"
             m.services.append((ns, name))
+            m.services_of.setdefault(ns, []).append(name)
             m.files[f"{base}/{name}/service.yaml"] = _service(ns, name, rng)
             m.files[f"{base}/{name}/deployment.yaml"] = _deployment(ns, name, rng)
             if rng.random() < 0.5:
@@ -170,9 +189,15 @@ def mutate(m: Model, rng: random.Random) -> tuple[dict[str, str | None], str]:
                 continue
             if op == "retarget":
                 text = m.files[path]
-                old = text.split("    - name: ", 1)[1].split("\n", 1)[0]
-                _gns, gname = rng.choice(m.gateways)
-                text = text.replace(f"    - name: {old}\n", f"    - name: {gname}\n", 1)
+                if "      kind: Service\n" in text:  # a mesh route: another Service of its namespace
+                    old = text.split("      kind: Service\n      name: ", 1)[1].split("\n", 1)[0]
+                    local = m.services_of.get(_ns_of(path)) or [old]
+                    text = text.replace(f"      kind: Service\n      name: {old}\n",
+                                        f"      kind: Service\n      name: {rng.choice(local)}\n", 1)
+                else:
+                    old = text.split("    - name: ", 1)[1].split("\n", 1)[0]
+                    _gns, gname = rng.choice(m.gateways)
+                    text = text.replace(f"    - name: {old}\n", f"    - name: {gname}\n", 1)
                 changes[path] = m.files[path] = text
             elif op == "delete":
                 m.routes.remove(path)

@@ -27,6 +27,7 @@ importable by this interpreter.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import re
 import shutil
@@ -94,7 +95,12 @@ def line(label: str, text: str) -> None:
 
 
 def repository(n: int, k: int, seed: int) -> Path:
-    path = WORK / f"repo-n{n}-k{k}-s{seed}"
+    """The repository of size n, k commits and seed, generated once per version of generate.py."""
+    version = hashlib.sha256((HERE / "generate.py").read_bytes()).hexdigest()[:8]
+    path = WORK / f"repo-n{n}-k{k}-s{seed}-g{version}"
+    for stale in [WORK / f"repo-n{n}-k{k}-s{seed}", *WORK.glob(f"repo-n{n}-k{k}-s{seed}-g*")]:
+        if stale != path:  # made by another version of the generator
+            shutil.rmtree(stale, ignore_errors=True)
     if not (path / ".bench-complete").exists():
         shutil.rmtree(path, ignore_errors=True)
         start = time.perf_counter()
