@@ -12,7 +12,7 @@ over the commits, stays proportional to what they changed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import ItemsView, Iterable, Iterator, Mapping, ValuesView
 from typing import Any, TypeVar, cast
 
 K = TypeVar("K")
@@ -122,6 +122,36 @@ class Overlay(Mapping[K, V]):
             if value is not _GONE and key not in base:
                 yield key
 
+    def values(self) -> ValuesView[V]:
+        return _Values(self)
+
+    def items(self) -> ItemsView[K, V]:
+        return _Items(self)
+
+    def _pairs(self) -> Iterator[tuple[K, V]]:
+        # As `_walk`, with the values: a lookup per key through `__getitem__` would double the cost.
+        base, top = self._base, self._top
+        if not top:
+            yield from base.items()
+            return
+        for key, value in base.items():
+            held = top.get(key, _ABSENT)
+            if held is _ABSENT:
+                yield key, value
+            elif held is not _GONE:
+                yield key, held
+        for key, held in top.items():
+            if held is not _GONE and key not in base:
+                yield key, held
+
+    def differing(self, other: Overlay[K, V]) -> set[K] | None:
+        """The keys whose values (by identity) may differ between this map and `other`, found from
+        their own changes alone; None when they do not share a flat dict (one was made flat since)."""
+        if self._base is not other._base:
+            return None
+        mine, theirs = self._top, other._top
+        return {key for key in mine.keys() | theirs.keys() if mine.get(key, _ABSENT) is not theirs.get(key, _ABSENT)}
+
     def __len__(self) -> int:
         return self._len
 
@@ -138,3 +168,17 @@ class Overlay(Mapping[K, V]):
     def __reduce__(self) -> tuple[Any, ...]:
         # Stored flat: a stored map is read on its own, with nothing to share.
         return Overlay, (dict(self),)
+
+
+class _Values(ValuesView[V]):
+    _mapping: Overlay[Any, V]
+
+    def __iter__(self) -> Iterator[V]:
+        return (value for _, value in self._mapping._pairs())
+
+
+class _Items(ItemsView[K, V]):
+    _mapping: Overlay[K, V]
+
+    def __iter__(self) -> Iterator[tuple[K, V]]:
+        return self._mapping._pairs()

@@ -18,6 +18,7 @@ from policycheck.overlay import Overlay
 from policycheck.status import MISSING, PRESENT, Presence
 
 _PRESENT = Presence(PRESENT)
+_NO_OBJECTS: Overlay[ResourceKey, Resource] = Overlay()
 
 # Explains a key that no manifest defines: missing, unknown (a generator may
 # create it) or external (declared in configuration).
@@ -248,6 +249,11 @@ class State:
             found = list(self._index().by_kind.get((group, kind), {}).values())
             self._kind_lists[(group, kind)] = found
         return found
+
+    def kind_map(self, group: str, kind: str) -> Mapping[ResourceKey, Resource]:
+        """The objects of one kind by key: the very map of the parent state while none of them changed,
+        else derived from it (see `Overlay.differing`). Read it, never mutate it."""
+        return self._index().by_kind.get((group, kind), _NO_OBJECTS)
 
     def has_manifests(self, group: str, kind: str, namespace: str) -> bool:
         """Whether some object of this kind in this namespace is written as a manifest (not extracted)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import pickle
 
 from hypothesis import given, settings
@@ -18,6 +19,9 @@ def _same(overlay: Overlay[int, int], expected: dict[int, int]) -> None:
     assert len(overlay) == len(expected)
     assert dict(overlay) == expected
     assert overlay == expected
+    assert list(overlay.values()) == [overlay[k] for k in overlay]  # in the keys' order
+    assert list(overlay.items()) == [(k, overlay[k]) for k in overlay]
+    assert sorted(overlay.values()) == sorted(expected.values())
     for k in range(-1, 42):
         assert (k in overlay) == (k in expected)
         assert overlay.get(k, "none") == expected.get(k, "none")
@@ -38,6 +42,11 @@ def test_derived_maps_read_like_dicts_changed_alike(start: dict[int, int], steps
         history.append((overlay, dict(expected)))
     for derived, wanted in history:  # deriving never changes the maps derived from
         _same(derived, wanted)
+    for (one, one_dict), (other, other_dict) in itertools.pairwise(history):
+        keys = one.differing(other)
+        if keys is not None:  # a superset of the keys whose values differ
+            assert {k for k in one_dict.keys() | other_dict.keys()
+                    if one_dict.get(k, "none") != other_dict.get(k, "none")} <= keys
 
 
 def test_a_dropped_key_is_gone_and_a_stored_overlay_is_flat() -> None:

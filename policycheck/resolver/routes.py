@@ -23,7 +23,7 @@ or Accepted `Unknown` / `Pending` (unknown or external presence).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from policycheck.model import GATEWAY_GROUP, ROUTE_KINDS, Resource, ResourceKey, is_route
 from policycheck.overlay import Overlay
@@ -86,6 +86,7 @@ class _Resolver:
         self._views: dict[ResourceKey, GatewayView | None] = {}
         self._ls_views: dict[ResourceKey, ListenerSetView] = {}
         self._by_parent: Mapping[ResourceKey, list[tuple[Resource, SpecParentRef]]] | None = None
+        self._by_service: Mapping[ResourceKey, list[tuple[Resource, SpecParentRef]]] | None = None
         self._precedence: dict[ResourceKey, services.Precedence] = {}
         self._attachments: dict[tuple[ResourceKey, int], Attachment] = {}
         self._hostnames: dict[ResourceKey, tuple[str, ...]] = {}  # read once per route, not per parentRef
@@ -94,8 +95,15 @@ class _Resolver:
     # --- indexes -------------------------------------------------------------
     def by_parent(self) -> Mapping[ResourceKey, list[tuple[Resource, SpecParentRef]]]:
         if self._by_parent is None:
-            self._by_parent = _PARENT_INDEX.get(_route_lists(self.state), self.lookups.profile)
+            self._by_parent = _PARENT_INDEX.get(_route_maps(self.state), self.lookups.profile)
         return self._by_parent
+
+    def by_service(self) -> Mapping[ResourceKey, list[tuple[Resource, SpecParentRef]]]:
+        """`by_parent` for Service parents alone: what GAMMA precedence reads, on every commit that
+        re-resolves a mesh route (a Gateway's list holds most routes, and is patched for nothing)."""
+        if self._by_service is None:
+            self._by_service = _SERVICE_PARENT_INDEX.get(_route_maps(self.state), self.lookups.profile)
+        return self._by_service
 
     def view(self, key: ResourceKey) -> GatewayView | None:
         if key not in self._views:
@@ -120,7 +128,7 @@ class _Resolver:
         """Route-kind ranks on one Service, from every route that names it (built on first use)."""
         if service not in self._precedence:
             prec = services.Precedence()
-            for route, spr in self.by_parent().get(service, []):
+            for route, spr in self.by_service().get(service, []):
                 basic = services.basic(self.lookups, spr.ref)
                 if basic.attachment.status == TRUE:
                     prec.add(service, route.key, None if self.lookups.profile == "linkerd" else basic.ports)
@@ -249,40 +257,49 @@ class _ParentIndexMemo:
 
     Service parents (GAMMA) need every route that names the Service to rank
     route kinds, so a commit would otherwise walk every parentRef of the
-    repository. Consecutive states share the `Resource` objects of unchanged
-    routes, and a state hands back its parent's list for a kind none of whose
-    routes changed: the routes that left or came are found by identity, and only
-    the parents they name get new entry lists (lists are never mutated). The
-    order of entries within a parent's list is not meaningful to any reader.
+    repository. A state's map of the objects of a kind is its parent state's
+    while none of them changed, and is derived from it otherwise: the routes that
+    left or came are found from the maps' own changes (`Overlay.differing`), and
+    only the parents they name get new entry lists (lists are never mutated).
+    The order of entries within a parent's list is not meaningful to any reader.
     """
 
-    def __init__(self) -> None:
-        self._lists: tuple[list[Resource], ...] = ()
-        self._members: tuple[dict[int, Resource], ...] = ()
+    def __init__(self, services_only: bool = False) -> None:
+        self._services_only = services_only  # only the parentRefs naming Services
+        self._maps: tuple[Mapping[ResourceKey, Resource], ...] = ()
         self._profile = ""
         self._index: ParentIndex = {}
 
-    def get(self, lists: tuple[list[Resource], ...], profile: str) -> ParentIndex:
-        if profile == self._profile and len(lists) == len(self._lists) and self._members:
-            if all(a is b for a, b in zip(lists, self._lists, strict=True)):
-                return self._index
-            members = tuple(old if new is prev else {id(r): r for r in new}
-                            for new, prev, old in zip(lists, self._lists, self._members, strict=True))
-            gone = [old[i] for new, old in zip(members, self._members, strict=True) if new is not old
-                    for i in old.keys() - new.keys()]
-            came = [new[i] for new, old in zip(members, self._members, strict=True) if new is not old
-                    for i in new.keys() - old.keys()]
-            if (len(gone) + len(came)) * 4 < sum(len(m) for m in members) + 8:
-                self._index = self._patched(gone, came, profile)
-                self._lists, self._members = lists, members
+    def get(self, maps: tuple[Mapping[ResourceKey, Resource], ...], profile: str) -> ParentIndex:
+        if profile == self._profile and len(maps) == len(self._maps):
+            gone: list[Resource] = []
+            came: list[Resource] = []
+            for new, old in zip(maps, self._maps, strict=True):
+                if new is old:
+                    continue
+                keys = new.differing(old) if isinstance(new, Overlay) and isinstance(old, Overlay) else None
+                if keys is None:  # one was made flat since: compared whole, by identity
+                    keys = {k for k, v in new.items() if old.get(k) is not v} | {k for k in old if k not in new}
+                if len(keys) * 4 > len(new) + 8:
+                    break  # too many changes: built anew
+                for key in keys:
+                    before, after = old.get(key), new.get(key)
+                    if before is not after:
+                        if before is not None:
+                            gone.append(before)
+                        if after is not None:
+                            came.append(after)
+            else:
+                if gone or came:
+                    self._index = self._patched(gone, came, profile)
+                self._maps = maps
                 return self._index
         index: dict[ResourceKey, list[tuple[Resource, SpecParentRef]]] = defaultdict(list)
-        for routes in lists:
-            for route in routes:
-                for spr in _parent_refs(route, profile):
+        for routes in maps:
+            for route in routes.values():
+                for spr in self._refs(route, profile):
                     index[spr.ref.parent_key].append((route, spr))
-        self._lists, self._profile, self._index = lists, profile, Overlay.adopt(dict(index))
-        self._members = tuple({id(r): r for r in routes} for routes in lists)
+        self._maps, self._profile, self._index = maps, profile, Overlay.adopt(dict(index))
         return self._index
 
     def _patched(self, gone: list[Resource], came: list[Resource], profile: str) -> ParentIndex:
@@ -290,16 +307,26 @@ class _ParentIndexMemo:
         index = self._index
         lists: dict[ResourceKey, list[tuple[Resource, SpecParentRef]]] = {}
         for route in gone:
-            for key in {spr.ref.parent_key for spr in _parent_refs(route, profile)}:
+            for key in {spr.ref.parent_key for spr in self._refs(route, profile)}:
                 lists[key] = [e for e in lists.get(key, index.get(key, ())) if e[0] is not route]
         for route in came:
-            for spr in _parent_refs(route, profile):
+            for spr in self._refs(route, profile):
                 key = spr.ref.parent_key
                 lists[key] = [*lists.get(key, index.get(key, ())), (route, spr)]
         return Overlay.of(index).derive({k: v for k, v in lists.items() if v}, [k for k, v in lists.items() if not v])
 
 
+    def _refs(self, route: Resource, profile: str) -> Sequence[SpecParentRef]:
+        refs = _parent_refs(route, profile)
+        return [spr for spr in refs if services.is_service_parent(spr.ref)] if self._services_only else refs
+
+
+def _route_maps(state: State) -> tuple[Mapping[ResourceKey, Resource], ...]:
+    return tuple(state.kind_map(group, kind) for group, kinds in ROUTE_KINDS.items() for kind in sorted(kinds))
+
+
 _PARENT_INDEX = _ParentIndexMemo()
+_SERVICE_PARENT_INDEX = _ParentIndexMemo(services_only=True)
 
 
 def resolve_state(state: State, profile: str = "spec", routes: Iterable[ResourceKey] | None = None,
