@@ -5,7 +5,8 @@ kustomization files among them; this module finds the scopes, places each
 file (namespace, variables), lifts embedded routes, and attaches the presence
 oracle. The plan of placements is recomputed only when something it depends
 on changes (the listing, a kustomization, a Flux Kustomization, an Argo CD
-Application or a ConfigMap), so an ordinary commit costs what it changed.
+Application, or a ConfigMap where a Flux Kustomization may substitute from it),
+so an ordinary commit costs what it changed.
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ from policycheck.model import ResourceKey
 from policycheck.overlay import Overlay
 from policycheck.state import FileEntry, State
 
-_INPUT_KINDS = {(FLUX_KUSTOMIZE, "Kustomization"), (ARGO, "Application"), ("", "ConfigMap")}
+_FLUX = (FLUX_KUSTOMIZE, "Kustomization")
+_CONFIGMAP = ("", "ConfigMap")
+_INPUT_KINDS = {_FLUX, (ARGO, "Application"), _CONFIGMAP}
 # States whose making is remembered: a run builds a commit, then its parent, then
 # derives the next state from the commit, so the last one alone is not enough.
 _RECENT = 4
@@ -169,6 +172,15 @@ class Layout:
         if placements:
             self.clusters.update(p.cluster for ps in placements.values() for p in ps if p.cluster is not None)
 
+    @staticmethod
+    def _read_by_plan(changed: list[FileEntry], inputs: list[FileEntry]) -> bool:
+        """Whether changed input files may change the plan: ConfigMaps are read only for the Flux
+        Kustomizations substituting from them, so a repository without any (most) re-plans for none."""
+        kinds = {(r.key.group, r.key.kind) for e in changed for r in e.resources}
+        if kinds & (_INPUT_KINDS - {_CONFIGMAP}):
+            return True
+        return any((r.key.group, r.key.kind) == _FLUX for e in inputs for r in e.resources)
+
     def _inputs_of(self, raw: dict[str, FileEntry]) -> dict[str, str]:
         return {p: e.blob for p, e in raw.items() if self._is_input(e)}
 
@@ -197,7 +209,11 @@ class Layout:
                 if self._is_input(entry):
                     inputs[path] = entry.blob
         kusts_changed = any(is_kustomization(p) for p in (*removed, *added))
-        plan_may_change = kusts_changed or (inputs is not old_inputs and inputs != old_inputs) or (
+        inputs_changed = inputs is not old_inputs and inputs != old_inputs and self._read_by_plan(
+            [e for e in (*(old_raw.get(p) for p in (*removed, *added) if p in old_inputs),
+                         *(e for p, e in added.items() if p in inputs)) if e is not None],
+            [raw[p] for p in inputs])
+        plan_may_change = kusts_changed or inputs_changed or (
             listing_changed and (bool(last.plan) or self.unit is not None))
         if plan_may_change:
             kusts = [k for k in (kust_of(p, e.blob) for p, e in sorted(raw.items())) if k is not None]

@@ -110,6 +110,40 @@ def test_two_clusters_sharing_a_base_are_not_duplicates(repo: GitRepo) -> None:
     assert ("apps", "web") in route_keys(st)
 
 
+def _vars(gateway: str) -> str:
+    return f"""apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: cluster-vars
+  namespace: flux-system
+data:
+  GATEWAY_NAME: {gateway}
+"""
+
+
+def test_an_edited_configmap_a_flux_kustomization_substitutes_from_places_anew(repo: GitRepo) -> None:
+    """Only the ConfigMap changes, yet the route's parent does: the plan is made again."""
+    apps = flux("apps", "./apps/base", "apps").replace(
+        "  sourceRef:", "  postBuild:\n    substituteFrom:\n      - kind: ConfigMap\n        name: cluster-vars\n"
+                        "  sourceRef:")
+    repo.commit("base", {
+        "infra/gateway.yaml": GATEWAY,
+        "apps/base/kustomization.yaml": kustomization(["service.yaml", "route.yaml"]),
+        "apps/base/service.yaml": service("web"),
+        "apps/base/route.yaml": route("web", parent="${GATEWAY_NAME}"),
+        "clusters/a/apps.yaml": apps,
+        "clusters/a/vars.yaml": _vars("internal"),
+    })
+    repo.commit("an unrelated ConfigMap", {"apps/base/other.yaml": _vars("x").replace("cluster-vars", "other")})
+    repo.commit("a gateway that is not there", {"clusters/a/vars.yaml": _vars("elsewhere")})
+    repo.commit("back", {"clusters/a/vars.yaml": _vars("internal")})
+    code, report = check_json(repo, "--history")
+    assert code == 1
+    assert [len(findings(report, "parent-exists", commit=i)) for i in range(4)] == [0, 0, 1, 0]
+    missing = findings(report, "parent-exists", commit=2)[0]
+    assert missing["resource"]["name"] == "web" and "elsewhere" in missing["message"], missing
+
+
 def test_a_variable_without_value_is_not_a_missing_parent(repo: GitRepo) -> None:
     repo.commit("base", {
         "infra/gateway.yaml": GATEWAY,
