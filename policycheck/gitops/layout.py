@@ -52,6 +52,8 @@ class Memory:
     kusts: tuple[Kustomization, ...]  # its kustomizations, in path order; the plan was made from them
     inputs: dict[str, str]  # path -> blob of every file the plan reads
     plan: Plan
+    # The inputs holding a Flux Kustomization: without any, the plan reads no ConfigMap.
+    fluxes: frozenset[str] = frozenset()
 
 
 class Layout:
@@ -133,7 +135,9 @@ class Layout:
         return state
 
     def _remember(self, raw: dict[str, FileEntry], kusts: list[Kustomization], state: State) -> None:
-        self._keep(Memory(state, raw, tuple(kusts), self._inputs_of(raw), self._plan))
+        inputs = self._inputs_of(raw)
+        fluxes = frozenset(p for p in inputs if _has_flux(raw[p]))
+        self._keep(Memory(state, raw, tuple(kusts), inputs, self._plan, fluxes))
 
     def _keep(self, memory: Memory) -> None:
         self._recent = [memory, *self._recent[:_RECENT - 1]]
@@ -172,14 +176,6 @@ class Layout:
         if placements:
             self.clusters.update(p.cluster for ps in placements.values() for p in ps if p.cluster is not None)
 
-    @staticmethod
-    def _read_by_plan(changed: list[FileEntry], inputs: list[FileEntry]) -> bool:
-        """Whether changed input files may change the plan: ConfigMaps are read only for the Flux
-        Kustomizations substituting from them, so a repository without any (most) re-plans for none."""
-        kinds = {(r.key.group, r.key.kind) for e in changed for r in e.resources}
-        if kinds & (_INPUT_KINDS - {_CONFIGMAP}):
-            return True
-        return any((r.key.group, r.key.kind) == _FLUX for e in inputs for r in e.resources)
 
     def _inputs_of(self, raw: dict[str, FileEntry]) -> dict[str, str]:
         return {p: e.blob for p, e in raw.items() if self._is_input(e)}
@@ -208,11 +204,17 @@ class Layout:
                 inputs.pop(path, None)
                 if self._is_input(entry):
                     inputs[path] = entry.blob
+        fluxes = last.fluxes
+        inputs_changed = False
+        if inputs is not old_inputs and inputs != old_inputs:
+            changed = [p for p in (*removed, *added) if p in old_inputs or p in inputs]
+            fluxes = fluxes.difference(changed).union(p for p in changed if p in inputs and _has_flux(added[p]))
+            # ConfigMaps are read only for the Flux Kustomizations substituting from them: a repository
+            # without any (most) is not planned again for a ConfigMap.
+            kinds = {(r.key.group, r.key.kind) for e in (*(old_raw.get(p) for p in changed), *(
+                added.get(p) for p in changed)) if e is not None for r in e.resources}
+            inputs_changed = bool(fluxes or last.fluxes or kinds & (_INPUT_KINDS - {_CONFIGMAP}))
         kusts_changed = any(is_kustomization(p) for p in (*removed, *added))
-        inputs_changed = inputs is not old_inputs and inputs != old_inputs and self._read_by_plan(
-            [e for e in (*(old_raw.get(p) for p in (*removed, *added) if p in old_inputs),
-                         *(e for p, e in added.items() if p in inputs)) if e is not None],
-            [raw[p] for p in inputs])
         plan_may_change = kusts_changed or inputs_changed or (
             listing_changed and (bool(last.plan) or self.unit is not None))
         if plan_may_change:
@@ -239,9 +241,13 @@ class Layout:
             for res in entry.resources:
                 self.first_seen.setdefault(res.key, self.generation)
         rederived = {e.path for e in swap if e.path in parent.files and parent.files[e.path].blob == e.blob}
-        self._keep(Memory(state, raw, tuple(kusts), inputs, placements))
+        self._keep(Memory(state, raw, tuple(kusts), inputs, placements, fluxes))
         return state, rederived
 
+
+
+def _has_flux(entry: FileEntry) -> bool:
+    return any((r.key.group, r.key.kind) == _FLUX for r in entry.resources)
 
 
 def for_unit(full: Plan, paths: Iterable[str], unit: str) -> Plan:
