@@ -79,8 +79,10 @@ def _is_listener_set(ref: ParentRef) -> bool:
 
 
 class _Resolver:
-    def __init__(self, lookups: Lookups) -> None:
+    def __init__(self, lookups: Lookups, whole: bool = False) -> None:
         self.lookups = lookups
+        # Whether Gateway statuses are asked too: their listener counts read the index of every parent.
+        self._whole = whole
         self.state = lookups.state
         self._ls_index: dict[ResourceKey, list[Resource]] | None = None
         self._views: dict[ResourceKey, GatewayView | None] = {}
@@ -102,7 +104,10 @@ class _Resolver:
         """`by_parent` for Service parents alone: what GAMMA precedence reads, on every commit that
         re-resolves a mesh route (a Gateway's list holds most routes, and is patched for nothing)."""
         if self._by_service is None:
-            self._by_service = _SERVICE_PARENT_INDEX.get(_route_maps(self.state), self.lookups.profile)
+            if self._whole:  # the whole index is made anyway: its Service parents are these
+                self._by_service = {k: v for k, v in self.by_parent().items() if services.is_service_key(k)}
+            else:
+                self._by_service = _SERVICE_PARENT_INDEX.get(_route_maps(self.state), self.lookups.profile)
         return self._by_service
 
     def view(self, key: ResourceKey) -> GatewayView | None:
@@ -338,7 +343,7 @@ def resolve_state(state: State, profile: str = "spec", routes: Iterable[Resource
     else:
         found = (state.get(k) for k in routes if is_route(k.group, k.kind))
         wanted = [r for r in found if r is not None]
-    resolver = _Resolver(lookups)
+    resolver = _Resolver(lookups, whole=gateways)
     route_statuses = {r.key: resolver.route_status(r) for r in wanted}
     validation = Issues(issue for r in wanted for issue in _validation(r, profile))
     gw_statuses: dict[ResourceKey, GatewayStatus] = {}

@@ -36,6 +36,10 @@ def is_service_parent(ref: ParentRef) -> bool:
     return ref.group == CORE_GROUP and ref.kind == "Service"
 
 
+def is_service_key(key: ResourceKey) -> bool:
+    return key.group == CORE_GROUP and key.kind == "Service"
+
+
 def _ports(svc: Resource) -> list[tuple[str | None, int | None]]:
     return [(as_str(p.get("name")), as_int(p.get("port"))) for p in dicts(svc.spec.get("ports"))]
 
