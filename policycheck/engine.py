@@ -87,6 +87,7 @@ class Engine:
         # objects give it the same ones (nothing detached, nothing orphaned, no validation issue),
         # so an object it has not seen before rarely runs it.
         self._shared: dict[str, _Memo] = {}
+        self._issues: tuple[tuple[ValidationIssue, ...], dict[ResourceKey, list[ValidationIssue]]] | None = None
         self._plans: dict[str, _Plan] = {}
         self._applicable: dict[tuple[int, str, str, str], _Applicable] = {}
 
@@ -125,9 +126,7 @@ class Engine:
         the whole state).
         """
         self._bind(t)
-        validation: dict[ResourceKey, list[ValidationIssue]] = {}
-        for issue in t.new_res.validation:
-            validation.setdefault(issue.key, []).append(issue)
+        validation = self._issues_by_route(t.new_res.validation)
         change = _Change.of(t)
         resources = t.new.resources
         keys: Iterable[ResourceKey] = resources if base is None or dirty is None else dirty
@@ -169,6 +168,18 @@ class Engine:
                                             self.global_policies):
                     extra[f.key] = f
         return (Overlay.of(local).derive(extra) if extra else local), by_resource, local, extra
+
+    def _issues_by_route(self, issues: tuple[ValidationIssue, ...]) -> dict[ResourceKey, list[ValidationIssue]]:
+        """Validation issues by route; the last commit's grouping while its issues are the very same
+        tuple (most commits re-resolve no route that has or had one)."""
+        last = self._issues
+        if last is not None and last[0] is issues:
+            return last[1]
+        grouped: dict[ResourceKey, list[ValidationIssue]] = {}
+        for issue in issues:
+            grouped.setdefault(issue.key, []).append(issue)
+        self._issues = (issues, grouped)
+        return grouped
 
     def _evaluate_one(self, t: Transition, key: ResourceKey, res: Resource, old: Resource | None, op: str,
                       issues: list[ValidationIssue], change: _Change, policies: list[Policy]) -> tuple[Finding, ...]:
