@@ -90,6 +90,14 @@ def verdict(value: float, target: float, below: bool = True) -> str:
     return "met" if met else "NOT met"
 
 
+def stage_edit(repo: Path, path: Path) -> None:
+    """A one-line edit of a route file (a weight, else a comment), staged."""
+    text = path.read_text()
+    path.write_text(re.sub(r"weight: (\d+)", lambda m: f"weight: {int(m.group(1)) % 9 + 1}", text, count=1)
+                    if "weight: " in text else text + "# staged change\n")
+    subprocess.run(["git", "add", str(path)], cwd=repo, check=True)
+
+
 def history_target(n: int, ratio: float | None) -> str:
     """The history's target, stated from N = 5,000 up: below, a full scan is mostly the interpreter starting."""
     if n < 5000:
@@ -168,27 +176,32 @@ def bench(n: int, k: int, seed: int, repeat: int, timeout: float, with_checkov: 
              f"{each:.1f} ms a commit; CPU {hist.cpu / max(scan.cpu, 1e-9):.2f}: {hist.cpu:.2f} s / "
              f"{scan.cpu:.2f} s), {history_target(n, ratio)}")
 
-    # A one-line edit of one route (a weight), staged: what a developer commits.
-    target = sorted((repo / "apps" / "team-0" / "routes").glob("*.yaml"))[0]
-    original = target.read_text()
+    # A one-line edit of one route (a weight), staged: what a developer commits. Then that edit committed
+    # and another staged: the next commit's hook, whose HEAD moved since the last run.
+    first, second = sorted((repo / "apps" / "team-0" / "routes").glob("*.yaml"))[:2]
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, check=True, capture_output=True,
+                          text=True).stdout.strip()
     try:
-        target.write_text(re.sub(r"weight: (\d+)", lambda m: f"weight: {int(m.group(1)) % 9 + 1}", original, count=1)
-                          if "weight: " in original else original + "# staged change\n")
-        subprocess.run(["git", "add", str(target)], cwd=repo, check=True)
+        stage_edit(repo, first)
         shutil.rmtree(cache_dir, ignore_errors=True)
         staged = [py, "-m", "policycheck", "check", "--staged", "--repo", str(repo)]
         cold = run(staged, repo, env, timeout)
         warm = best(staged, repo, reps, env, timeout)
         nocache = run([*staged, "--no-cache"], repo, env, timeout)
+        subprocess.run(["git", "-c", "user.name=bench", "-c", "user.email=bench@example.com", "commit", "-q",
+                        "-m", "staged edit"], cwd=repo, check=True)
+        stage_edit(repo, second)
+        moved = best(staged, repo, reps, env, timeout)
     finally:
-        target.write_text(original)
-        subprocess.run(["git", "add", str(target)], cwd=repo, check=True)
+        subprocess.run(["git", "reset", "-q", "--hard", head], cwd=repo, check=True)
     line("hook --staged, cold cache", f"{cold.seconds:.2f} s ({cold.cpu:.2f} s CPU), {cold.peak_kib / 1024:.0f} MiB")
     line("hook --staged, --no-cache", f"{nocache.seconds:.2f} s ({nocache.cpu:.2f} s CPU), "
          f"{nocache.peak_kib / 1024:.0f} MiB")
     verdict_text = f", target < 0.5 s: {verdict(warm.seconds, 0.5)}" if n == 5000 else ""
     line("hook --staged, warm cache", f"{warm.seconds:.2f} s ({warm.cpu:.2f} s CPU), "
          f"{warm.peak_kib / 1024:.0f} MiB{verdict_text}")
+    line("hook --staged, after a commit", f"{moved.seconds:.2f} s ({moved.cpu:.2f} s CPU), "
+         f"{moved.peak_kib / 1024:.0f} MiB")
 
     if with_checkov and n <= 5000:
         exe, why = checkov()

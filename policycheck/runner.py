@@ -26,6 +26,10 @@ from policycheck.state import State
 from policycheck.status import Resolution
 
 EMPTY = State()
+# How far back (first parents) a commit is derived from a snapshot, and from how far a derived
+# commit is stored as a snapshot itself: storing costs about what deriving four commits does.
+DERIVE_LIMIT = 16
+STORE_DISTANCE = 4
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,12 @@ class Snapshots(Protocol):
     def store(self, rev: str, ev: Evaluated) -> None:
         """Keep rev as this fresh run judged it."""
 
+    def judged_first(self, state: State, parent: State) -> None:
+        """Make the run remember `state` and its parent as a run that built them first remembers them."""
+
+    def forget_states(self) -> None:
+        """Make the run remember no state (the states derived next answer as if none came before)."""
+
 
 class Runner:
     def __init__(self, policies: list[Policy], profile: str, *,
@@ -108,6 +118,12 @@ class Runner:
             else None
         if snapshots is not None:
             loaded = snapshots.load(rev)
+            if loaded is None:
+                derived = self._from_ancestor_snapshot(rev, snapshots)
+                if derived is not None:
+                    loaded, distance = derived
+                    if distance >= STORE_DISTANCE:  # else the next run derives it again, for less than a store
+                        snapshots.store(rev, loaded)
             if loaded is not None:
                 self._done[rev] = loaded
                 return loaded
@@ -126,6 +142,61 @@ class Runner:
         if snapshots is not None:
             snapshots.store(rev, ev)
         return ev
+
+    def _from_ancestor_snapshot(self, rev: str, snapshots: Snapshots) -> tuple[Evaluated, int] | None:
+        """rev judged against its first parent exactly as a run that builds both does it, derived from
+        the snapshot of its nearest first-parent ancestor (with how many commits it is from there);
+        None when none of the last DERIVE_LIMIT has one.
+
+        A hook's HEAD is most often a commit or a few made since the last run, whose HEAD
+        was their ancestor. The states in between are derived as in a range, resolving
+        again only the routes a commit can change; two things differ from a range. The
+        presence oracle calls a missing parent "deleted earlier" from the states a run
+        saw before, and a run judging rev from scratch has seen rev (first) and its parent
+        (next) only: the states in between remember nothing, and the parent's routes that
+        name what rev created are resolved again once the two are remembered as that run
+        remembers them. And every object of rev is judged, as from scratch.
+        """
+        chain = [rev]  # rev, its parent, ... up to the commit after the snapshot's
+        ancestor = self.parent_of(rev)
+        loaded = None
+        while ancestor is not None and len(chain) <= DERIVE_LIMIT:
+            loaded = snapshots.load(ancestor)
+            if loaded is not None:
+                break
+            chain.append(ancestor)
+            ancestor = self.parent_of(ancestor)
+        if loaded is None or ancestor is None:
+            return None
+        parent_rev, parent, resolution = ancestor, loaded.state, loaded.resolution
+        for commit in reversed(chain):
+            state, changed_files = self.evolve(parent, parent_rev, Target(commit, parent_rev, None))
+            ops = _operations(parent, state, changed_files)
+            if commit == rev:
+                break
+            snapshots.forget_states()
+            affected = affected_routes(parent, state, set(ops))
+            resolution = resolve(state, self.profile, gateways=False) if affected is None else merge(
+                resolution, resolve(state, self.profile, routes=affected, gateways=False), state, affected,
+                [k for k, op in ops.items() if op == "delete"])
+            parent.release()
+            parent_rev, parent = commit, state
+        snapshots.judged_first(state, parent)
+        created = {k for k, op in ops.items() if op == "create"}
+        parent_resolution = resolution
+        if created:
+            again = affected_routes(state, parent, created)
+            parent_resolution = resolve(parent, self.profile, gateways=False) if again is None else merge(
+                resolution, resolve(parent, self.profile, routes=again, gateways=False), parent, again, [])
+        ops = _operations(parent, state, None)  # every key, as from scratch
+        affected = affected_routes(parent, state, set(ops))
+        new_resolution = resolve(state, self.profile, gateways=False) if affected is None else merge(
+            resolution, resolve(state, self.profile, routes=affected, gateways=False), state, affected,
+            [k for k, op in ops.items() if op == "delete"])
+        findings, by_resource, local, extra = self._judge(
+            Transition(state, parent, new_resolution, parent_resolution, ops, {"id": rev}), state)
+        touched = set(ops) | _differing(parent_resolution, new_resolution)
+        return Evaluated(state, new_resolution, findings, by_resource, touched, local, extra=extra), len(chain)
 
     def _judge(self, t: Transition, state: State, base: Evaluated | None = None,
                dirty: set[ResourceKey] | None = None) -> tuple[Findings, ByResource, Findings, Findings]:

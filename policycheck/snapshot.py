@@ -10,7 +10,11 @@ state with its indexes, the predicted status, the findings, and what the loader
 needs to derive the next state from it (placements, parsed files, the keys seen
 and when). The next run whose first judged state is that commit loads it
 instead, and derives the staged change from it exactly as it would have from
-a state it built itself, so its report is the same.
+a state it built itself, so its report is the same. A run whose HEAD has moved
+on since (the commit just made, or a few) derives HEAD from the nearest
+snapshot behind it (`Runner._from_ancestor_snapshot`), again as a run from
+scratch would judge it, and keeps that as a snapshot only once it is a few
+commits away: storing costs about what deriving a few commits does.
 
 A snapshot is keyed by the commit and by everything the evaluation depends on:
 the code (the package's sources, Python, PyYAML, JMESPath), the whole
@@ -199,6 +203,14 @@ class SnapshotStore:
             return None
         reader.read = self.read_blob
         return ev, memory, first_seen, generation
+
+    def judged_first(self, state: State, parent: State) -> None:
+        """See `Layout.judged_first`."""
+        self.loader.layout.judged_first(state, parent)
+
+    def forget_states(self) -> None:
+        """See `Layout.forget_states`."""
+        self.loader.layout.forget_states()
 
     # -- storing -----------------------------------------------------------
     def store(self, rev: str, ev: Evaluated) -> None:

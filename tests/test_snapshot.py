@@ -148,18 +148,58 @@ def test_staged_change_from_a_snapshot_matches_and_a_moved_head_or_new_config_is
     assert check(repo, cache, "--staged") == scratch
     assert set(snapshots(cache)) == set(stored)  # a hit writes nothing new
 
-    repo.git("commit", "-q", "-m", "staged")  # HEAD moves: a snapshot of the new HEAD is made
+    repo.git("commit", "-q", "-m", "staged")  # HEAD moves: derived from its parent's snapshot, not stored
     repo.stage({"shop/route.yaml": route("cart", "gw-b", "cart")})
     scratch = check(repo, cache, "--staged", "--no-cache")
     assert check(repo, cache, "--staged") == scratch
-    assert len(snapshots(cache)) == 2 * RUNS
+    assert set(snapshots(cache)) == set(stored)
     assert check(repo, cache, "--staged") == scratch
 
     # Another configuration (read from the working tree by --staged) is another snapshot.
     repo.write(".policycheck.yaml", "severity:\n  parent-exists: warning\n")
     scratch = check(repo, cache, "--staged", "--no-cache")
     assert check(repo, cache, "--staged") == scratch
-    assert len(snapshots(cache)) == 3 * RUNS
+    assert len(snapshots(cache)) == 2 * RUNS
+    assert check(repo, cache, "--staged") == scratch
+
+
+def test_a_hook_after_commits_derives_head_from_an_older_snapshot_as_a_run_from_scratch_judges_it(
+        repo: GitRepo, tmp_path: Path) -> None:
+    """HEAD moves by one commit or several between hook runs; each run derives HEAD from the nearest
+    snapshot behind it (parents deleted and brought back, so "deleted earlier" hints are at stake)."""
+    shas = history(repo)
+    more = [
+        {"media/service.yaml": service("sonarr", "media")},
+        {"infra/gw-a.yaml": None, "media/route.yaml": route("sonarr", "gw-b", "sonarr", "media")},
+        {"infra/gw-a.yaml": network_gateway("gw-a", (HTTP,)), "media/service.yaml": None},
+        {"shop/route.yaml": route("cart", "gw-b", "cart"), "infra/gw-b.yaml": None},
+        {"infra/gw-b.yaml": network_gateway("gw-b", (HTTP,)), "media/other.yaml": None},
+        {"media/service.yaml": service("sonarr", "media"), "apps/base/route.yaml": route("web", "gw-b", "web")},
+    ]
+    shas += [repo.commit(f"step {i}", files) for i, files in enumerate(more)]
+    cache = tmp_path / "cache"
+    stored: list[int] = []
+    for i, sha in enumerate(shas[1:], start=1):
+        if i in (4, 5):
+            continue  # HEAD then moves by several commits at once
+        repo.git("reset", "-q", "--soft", shas[i - 1])  # HEAD is the parent; the index holds the commit
+        repo.git("read-tree", sha)
+        scratch = check(repo, cache, "--staged", "--no-cache")
+        assert check(repo, cache, "--staged") == scratch, sha
+        stored.append(len(snapshots(cache)))
+    # Stored by the first run; derived, not stored, by the next; a commit far enough from it is stored.
+    assert stored[:2] == [RUNS, RUNS] and stored[-1] > RUNS, stored
+
+    # Two commits since the last run, then a staged change deleting a Gateway that neither touched:
+    # a run from scratch remembers HEAD, so the routes' missing parent was "deleted earlier".
+    repo.git("reset", "-q", "--hard", shas[-1])
+    repo.stage({"media/other.yaml": route("other", "gw-b", "web", "media")})
+    check(repo, cache, "--staged")
+    repo.git("commit", "-q", "-m", "one")
+    repo.commit("two", {"shop/service.yaml": service("cart").replace("port: 80", "port: 8080")})
+    repo.stage({"infra/gw-b.yaml": None})
+    scratch = check(repo, cache, "--staged", "--no-cache")
+    assert any("deleted" in f["message"] for f in findings(scratch) if f["policy"] == "parent-exists"), scratch
     assert check(repo, cache, "--staged") == scratch
 
 

@@ -164,6 +164,28 @@ class Layout:
         self._unprimed = memory  # the deriver learns its entries only if every file is placed again
         self._keep(memory)
 
+    def forget_states(self) -> None:
+        """Forget which keys earlier states had (in place: the oracles made from this layout share it),
+        so the state derived last calls no missing parent "deleted earlier"."""
+        self.first_seen.clear()
+
+    def judged_first(self, state: State, parent: State) -> None:
+        """Remember `state` and its parent as a run that built `state` first and its parent next does
+        (generations 1 and 2), whatever this run built before: a commit derived from its parent's
+        snapshot then answers presence questions as the run that judges it from scratch."""
+        first_seen = self.first_seen  # in place: the oracles made from this layout share it
+        first_seen.clear()
+        first_seen.update(dict.fromkeys(state.resources, 1))
+        for key in parent.resources:
+            first_seen.setdefault(key, 2)
+        for made, generation in ((state, 1), (parent, 2)):
+            memory = self.memory_of(made)
+            oracle = Absence(tuple(self.config.external_parents), first_seen, generation,
+                             memory.kusts if memory is not None else ())
+            made.absence = oracle
+            oracle.bind(made)
+        self.generation = 2
+
     def _prime_deriver(self) -> None:
         """Make `derive` give the primed state's own entries back (its files are then no change)."""
         memory, self._unprimed = self._unprimed, None
