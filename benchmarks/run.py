@@ -178,7 +178,8 @@ def bench(n: int, k: int, seed: int, repeat: int, timeout: float, with_checkov: 
 
     # A one-line edit of one route (a weight), staged: what a developer commits. Then that edit committed
     # and another staged: the next commit's hook, whose HEAD moved since the last run.
-    first, second = sorted((repo / "apps" / "team-0" / "routes").glob("*.yaml"))[:2]
+    first = sorted((repo / "apps" / "team-0" / "routes").glob("*.yaml"))[0]
+    second = next(p for p in sorted((repo / "apps").glob("*/routes/*.yaml")) if p != first)
     head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, check=True, capture_output=True,
                           text=True).stdout.strip()
     try:
