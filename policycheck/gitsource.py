@@ -129,6 +129,16 @@ class GitSource:
         plist = tuple(parents.split())
         return CommitInfo(full, plist[0] if plist else None, subject, plist)
 
+    def first_parents(self, sha: str, count: int) -> list[tuple[str, str | None]]:
+        """(commit, first parent or None) for sha and its first parents, `count` commits at most."""
+        out = self._run("rev-list", "--first-parent", "--parents", f"--max-count={count}", "--end-of-options", sha)
+        found: list[tuple[str, str | None]] = []
+        for line in out.splitlines():
+            ids = line.split()
+            if ids:
+                found.append((ids[0], ids[1] if len(ids) > 1 else None))
+        return found
+
     def range(self, base: str | None, head: str) -> list[CommitInfo]:
         """Commits reachable from head and not from base, parents before children."""
         args = ["log", "--topo-order", "--reverse", "--format=%H%x00%P%x00%s", "--end-of-options", head]

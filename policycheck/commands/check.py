@@ -18,7 +18,7 @@ from policycheck.gitbatch import BlobSupply, PendingDiffs
 from policycheck.gitsource import Change, CommitInfo, GitSource, blob_id, check_revision
 from policycheck.loader import LINK_MODE, Loader
 from policycheck.policy import Policy
-from policycheck.runner import Runner, Target
+from policycheck.runner import DERIVE_LIMIT, Runner, Target
 from policycheck.setup_run import load_config, load_policies, policy_infos
 from policycheck.state import State
 
@@ -252,7 +252,11 @@ def _judge(source: GitSource, opts: CheckOptions, targets: list[Target], config:
 
     def parent_of(rev: str) -> str | None:
         if rev not in parents:
-            parents[rev] = source.commit_info(rev).parent
+            # A few generations in one call: a HEAD derived from an older snapshot walks them.
+            for sha, parent in source.first_parents(rev, DERIVE_LIMIT + 2):
+                parents.setdefault(sha, parent)
+            if rev not in parents:  # not named by its full id
+                parents[rev] = source.commit_info(rev).parent
         return parents[rev]
 
     def unread(files: Iterable[tuple[str, str, str]], in_memory: bool = False) -> list[str]:
