@@ -155,7 +155,8 @@ class Runner:
         saw before, and a run judging rev from scratch has seen rev (first) and its parent
         (next) only: the states in between remember nothing, and the parent's routes that
         name what rev created are resolved again once the two are remembered as that run
-        remembers them. And every object of rev is judged, as from scratch.
+        remembers them. Every object of rev is judged, as from scratch, unless the snapshot
+        is its parent's: that holds the parent's own findings, which a range carries too.
         """
         chain = [rev]  # rev, its parent, ... up to the commit after the snapshot's
         ancestor = self.parent_of(rev)
@@ -193,9 +194,14 @@ class Runner:
         new_resolution = resolve(state, self.profile, gateways=False) if affected is None else merge(
             resolution, resolve(state, self.profile, routes=affected, gateways=False), state, affected,
             [k for k, op in ops.items() if op == "delete"])
-        findings, by_resource, local, extra = self._judge(
-            Transition(state, parent, new_resolution, parent_resolution, ops, {"id": rev}), state)
         touched = set(ops) | _differing(parent_resolution, new_resolution)
+        t = Transition(state, parent, new_resolution, parent_resolution, ops, {"id": rev})
+        if len(chain) == 1 and loaded.touched is not None and loaded.local is not None and loaded.extra is not None:
+            # The snapshot is the parent's own judgment: objects whose facts neither transition changed
+            # keep their findings, as in a range.
+            findings, by_resource, local, extra = self._judge(t, state, loaded, touched | loaded.touched)
+        else:
+            findings, by_resource, local, extra = self._judge(t, state)
         return Evaluated(state, new_resolution, findings, by_resource, touched, local, extra=extra), len(chain)
 
     def _judge(self, t: Transition, state: State, base: Evaluated | None = None,

@@ -202,6 +202,20 @@ def test_a_hook_after_commits_derives_head_from_an_older_snapshot_as_a_run_from_
     assert any("deleted" in f["message"] for f in findings(scratch) if f["policy"] == "parent-exists"), scratch
     assert check(repo, cache, "--staged") == scratch
 
+    # HEAD's parent from its own snapshot: what it updated is judged again (its findings' operation
+    # is `update` there, `none` in HEAD), the rest keeps its findings.
+    repo.git("reset", "-q", "--hard", "HEAD")
+    cache = tmp_path / "fresh-cache"
+    repo.commit("update a route that has a finding", {"media/route.yaml": route("sonarr", "gw-x", "sonarr", "media")})
+    repo.stage({"notes/more.yaml": "a: 1\n"})
+    check(repo, cache, "--staged")  # stores HEAD (a run with nothing staged judges nothing)
+    repo.commit("something else", {"shop/service.yaml": service("cart")})
+    repo.stage({"media/other.yaml": None})
+    scratch = check(repo, cache, "--staged", "--no-cache")
+    every = [f for c in json.loads(scratch)["commits"] for f in c["all"]]
+    assert any(f["resource"] and f["resource"]["name"] == "sonarr" and f["operation"] == "none" for f in every)
+    assert check(repo, cache, "--staged") == scratch
+
 
 APP_TEMPLATE = """apiVersion: helm.toolkit.fluxcd.io/v2
 kind: HelmRelease
