@@ -176,24 +176,16 @@ class Runner:
             if commit == rev:
                 break
             snapshots.forget_states()
-            affected = affected_routes(parent, state, set(ops))
-            resolution = resolve(state, self.profile, gateways=False) if affected is None else merge(
-                resolution, resolve(state, self.profile, routes=affected, gateways=False), state, affected,
-                [k for k, op in ops.items() if op == "delete"])
+            resolution = self._resolved(resolution, state, affected_routes(parent, state, set(ops)), _deleted(ops))
             parent.release()
             parent_rev, parent = commit, state
         snapshots.judged_first(state, parent)
         created = {k for k, op in ops.items() if op == "create"}
         parent_resolution = resolution
         if created:
-            again = affected_routes(state, parent, created)
-            parent_resolution = resolve(parent, self.profile, gateways=False) if again is None else merge(
-                resolution, resolve(parent, self.profile, routes=again, gateways=False), parent, again, [])
+            parent_resolution = self._resolved(resolution, parent, affected_routes(state, parent, created), [])
         ops = _operations(parent, state, None)  # every key, as from scratch
-        affected = affected_routes(parent, state, set(ops))
-        new_resolution = resolve(state, self.profile, gateways=False) if affected is None else merge(
-            resolution, resolve(state, self.profile, routes=affected, gateways=False), state, affected,
-            [k for k, op in ops.items() if op == "delete"])
+        new_resolution = self._resolved(resolution, state, affected_routes(parent, state, set(ops)), _deleted(ops))
         touched = set(ops) | _differing(parent_resolution, new_resolution)
         t = Transition(state, parent, new_resolution, parent_resolution, ops, {"id": rev})
         if len(chain) == 1 and loaded.touched is not None and loaded.local is not None and loaded.extra is not None:
@@ -203,6 +195,14 @@ class Runner:
         else:
             findings, by_resource, local, extra = self._judge(t, state)
         return Evaluated(state, new_resolution, findings, by_resource, touched, local, extra=extra), len(chain)
+
+    def _resolved(self, previous: Resolution, state: State, affected: set[ResourceKey] | None,
+                  gone: list[ResourceKey]) -> Resolution:
+        """`previous`, the resolution of state's parent, with the affected routes of `state` resolved
+        again (every route when None) and the objects `gone` dropped."""
+        if affected is None:
+            return resolve(state, self.profile, gateways=False)
+        return merge(previous, resolve(state, self.profile, routes=affected, gateways=False), state, affected, gone)
 
     def _judge(self, t: Transition, state: State, base: Evaluated | None = None,
                dirty: set[ResourceKey] | None = None) -> tuple[Findings, ByResource, Findings, Findings]:
@@ -263,12 +263,7 @@ class Runner:
         ops = _operations(parent.state, state, changed_files)
         changed_keys = set(ops)
         affected = affected_routes(parent.state, state, changed_keys)
-        if affected is None:
-            resolution = resolve(state, self.profile, gateways=False)
-        else:
-            fresh = resolve(state, self.profile, routes=affected, gateways=False)
-            resolution = merge(parent.resolution, fresh, state, affected,
-                               [k for k, op in ops.items() if op == "delete"])
+        resolution = self._resolved(parent.resolution, state, affected, _deleted(ops))
         commit = {"id": target.id, "parent": target.parent, "subject": target.subject}
         touched = None if affected is None else changed_keys | affected
         dirty = None if touched is None or parent.touched is None else touched | parent.touched
@@ -403,6 +398,10 @@ def _differing(old: Resolution, new: Resolution) -> set[ResourceKey]:
         issues_new.setdefault(v.key, []).append(v)
     out |= {k for k in issues_old.keys() | issues_new.keys() if issues_old.get(k) != issues_new.get(k)}
     return out
+
+
+def _deleted(ops: dict[ResourceKey, str]) -> list[ResourceKey]:
+    return [k for k, op in ops.items() if op == "delete"]
 
 
 def _count(ops: dict[ResourceKey, str]) -> dict[str, int]:
