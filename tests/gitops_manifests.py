@@ -64,8 +64,11 @@ def findings(report: dict[str, Any], policy: str | None = None, commit: int | No
     return [f for c in commits for f in c["findings"] if policy is None or f["policy"] == policy]
 
 
-def helm_release(chart: str = "some-chart", repository: str = "charts", values: str = "") -> str:
+def helm_release(chart: str = "some-chart", repository: str = "charts", values: str = "", version: str = "",
+                 repository_namespace: str = "") -> str:
     """A Flux HelmRelease `media/sonarr` of a chart; `values` is the YAML under `spec.values` (indented)."""
+    pinned = f"      version: {version}\n" if version else ""
+    located = f"        namespace: {repository_namespace}\n" if repository_namespace else ""
     return f"""apiVersion: helm.toolkit.fluxcd.io/v2
 kind: HelmRelease
 metadata:
@@ -76,7 +79,7 @@ spec:
   chart:
     spec:
       chart: {chart}
-      sourceRef:
+{pinned}      sourceRef:
         kind: HelmRepository
         name: {repository}
-""" + (f"  values:\n{values}" if values else "")
+{located}""" + (f"  values:\n{values}" if values else "")

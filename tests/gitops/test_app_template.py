@@ -4,30 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from gitops_manifests import network_gateway
+from gitops_manifests import helm_release, network_gateway
 from gitrepo import GitRepo, check_json, run_cli
 
 GATEWAYS = network_gateway() + "---\n" + network_gateway("external")
 
 
 def release(admin_gateway: str) -> str:
-    return f"""apiVersion: helm.toolkit.fluxcd.io/v2
-kind: HelmRelease
-metadata:
-  name: sonarr
-  namespace: media
-spec:
-  interval: 30m
-  chart:
-    spec:
-      chart: app-template
-      version: 3.7.3
-      sourceRef:
-        kind: HelmRepository
-        name: bjw-s
-        namespace: flux-system
-  values:
-    controllers:
+    return helm_release("app-template", "bjw-s", version="3.7.3", repository_namespace="flux-system",
+                        values=f"""    controllers:
       sonarr:
         containers:
           app:
@@ -61,7 +46,7 @@ spec:
         rules:
           - backendRefs:
               - identifier: app
-"""
+""")
 
 
 def line_of(text: str, needle: str, after: str) -> int:

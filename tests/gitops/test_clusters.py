@@ -47,6 +47,19 @@ spec:
 
 
 
+def only_one_cluster_lacks_https(repo: GitRepo, path: str, cluster: str) -> None:
+    """The history passes, with no duplicate; moving the route at `path` to an https listener fails
+    in `cluster` alone (the cluster whose Gateway has none)."""
+    code, report = check_json(repo, "--history")
+    assert code == 0, findings(report)
+    assert not findings(report, "duplicate-resource")
+    repo.commit("https", {path: route("web", "https")})
+    code, report = check_json(repo, "HEAD")
+    assert code == 1
+    errors = [f for f in findings(report) if f["severity"] == "error"]
+    assert errors and all(f["message"].endswith(f"(cluster: {cluster})") for f in errors), errors
+
+
 def two_flux_clusters() -> dict[str, str | None]:
     files: dict[str, str | None] = {
         "apps/base/kustomization.yaml": kustomization(["service.yaml", "route.yaml"]),
@@ -118,14 +131,7 @@ def test_kustomize_overlays_are_environments(repo: GitRepo) -> None:
         files[f"infra/overlays/{env}/gateway.yaml"] = gateway(listeners)
         files[f"apps/web/overlays/{env}/kustomization.yaml"] = kustomization(["../../base"])
     repo.commit("overlays", files)
-    code, report = check_json(repo, "--history")
-    assert code == 0, findings(report)
-    assert not findings(report, "duplicate-resource")
-    repo.commit("https", {"apps/web/base/route.yaml": route("web", "https")})
-    code, report = check_json(repo, "HEAD")
-    assert code == 1
-    errors = [f for f in findings(report) if f["severity"] == "error"]
-    assert errors and all(f["message"].endswith("(cluster: staging)") for f in errors), errors
+    only_one_cluster_lacks_https(repo, "apps/web/base/route.yaml", "staging")
 
 
 def argo(name: str, path: str, destination: str) -> str:
@@ -155,14 +161,7 @@ def test_argo_applications_to_two_destinations(repo: GitRepo) -> None:
         "shop/service.yaml": SERVICE,
         "shop/route.yaml": route("web", "http"),
     })
-    code, report = check_json(repo, "--history")
-    assert code == 0, findings(report)
-    assert not findings(report, "duplicate-resource")
-    repo.commit("https", {"shop/route.yaml": route("web", "https")})
-    code, report = check_json(repo, "HEAD")
-    assert code == 1
-    errors = [f for f in findings(report) if f["severity"] == "error"]
-    assert errors and all(f["message"].endswith("(cluster: edge)") for f in errors), errors
+    only_one_cluster_lacks_https(repo, "shop/route.yaml", "edge")
 
 
 def test_one_cluster_is_judged_as_before(repo: GitRepo) -> None:
