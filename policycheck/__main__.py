@@ -1,3 +1,3 @@
-from policycheck.cli import run
+from policycheck.launch import run
 
 run()

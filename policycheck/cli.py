@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sys
 import traceback
 from typing import Any, NoReturn
@@ -15,13 +16,14 @@ from typing import Any, NoReturn
 import click
 
 from policycheck import __version__
-from policycheck.errors import PolicycheckError
+from policycheck.errors import INTERRUPTED, PolicycheckError
 
 EXIT_HELP = """\b
 Exit codes:
   0  every evaluated commit passes (or --exit-zero)
   1  some commit fails a policy
   2  usage, configuration, policy or Git error
+  130  interrupted (Ctrl-C)
 """
 
 FORMATS = ("text", "json", "sarif", "junit", "github", "markdown", "gitlab")
@@ -102,8 +104,11 @@ def check(revision: str | None, staged: bool, base: str | None, history: bool, n
     if fmt == "github" and summary:
         from policycheck.render import step_summary
 
-        with open(summary, "a", encoding="utf-8") as fh:
-            fh.write(step_summary(report))
+        try:
+            with open(summary, "a", encoding="utf-8") as fh:
+                fh.write(step_summary(report))
+        except OSError as exc:  # the report is out and the verdict stands: the summary is a courtesy
+            _fail(f"warning: cannot write the step summary to {summary} ({exc.strerror or exc}); going on")
     sys.exit(0 if exit_zero or report.result == "pass" else 1)
 
 
@@ -196,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except (click.exceptions.Abort, KeyboardInterrupt):
         _fail("interrupted")
-        return 2
+        return INTERRUPTED
     except PolicycheckError as exc:
         _fail(f"error: {exc}")
         return 2
@@ -217,7 +222,18 @@ def run() -> NoReturn:
     close with the process. Tests call `main` and keep their interpreter, and so
     does a run under a profiler or tracer (coverage), which writes at exit.
     """
-    code = main()
+    from policycheck.launch import stop
+
+    unwind = signal.getsignal(signal.SIGINT) is stop
+    if unwind:  # Python's KeyboardInterrupt while main runs: what it opened is closed on the way out
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        code = main()
+    except KeyboardInterrupt:  # between main's handlers
+        _fail("interrupted")
+        code = INTERRUPTED
+    if unwind:
+        signal.signal(signal.SIGINT, stop)
     if sys.getprofile() is not None or sys.gettrace() is not None:
         sys.exit(code)
     for stream in (sys.stdout, sys.stderr):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+INTERRUPTED = 130  # the exit code of a run stopped by Ctrl-C (128 + SIGINT, as shells report it)
+
 
 class PolicycheckError(Exception):
     """A failure the user can act on: one line, no traceback."""

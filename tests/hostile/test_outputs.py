@@ -73,7 +73,7 @@ def test_internal_error_is_one_line_with_debug_hint(repo: GitRepo, monkeypatch: 
     assert "Traceback" in capsys.readouterr().err
 
 
-def test_interrupt_is_exit_2(repo: GitRepo, monkeypatch: pytest.MonkeyPatch,
+def test_interrupt_is_exit_130(repo: GitRepo, monkeypatch: pytest.MonkeyPatch,
                              capsys: pytest.CaptureFixture[str]) -> None:
     import policycheck.commands.check as check_cmd
 
@@ -82,7 +82,7 @@ def test_interrupt_is_exit_2(repo: GitRepo, monkeypatch: pytest.MonkeyPatch,
 
     monkeypatch.setattr(check_cmd, "run_check", interrupted)
     repo.commit("base", {"svc.yaml": SERVICE})
-    assert cli.main(["check", "--repo", str(repo.path), "HEAD"]) == 2
+    assert cli.main(["check", "--repo", str(repo.path), "HEAD"]) == 130
     assert capsys.readouterr().err.strip() == "policycheck: interrupted"  # after the newline click prints
 
 
