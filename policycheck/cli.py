@@ -95,7 +95,7 @@ def check(revision: str | None, staged: bool, base: str | None, history: bool, n
     report = run_check(CheckOptions(repo=repo, revision=revision, staged=staged, base=base, net=net, history=history,
                                     config=config_file, policy_dirs=policy_dirs, profile=profile,
                                     fail_on=fail_on, list_all=list_all, policy_source=policy_source,
-                                    no_cache=no_cache),
+                                    no_cache=no_cache, baseline=fmt == "sarif"),
                        progress=progress)
     colour = fmt == "text" and output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     text = render_report(report, fmt, colour=colour, quiet=quiet)

@@ -22,6 +22,38 @@ RESERVED: dict[str, str] = {
     DUPLICATE_KEY: "A YAML mapping repeats a key; the last value is read, other tools may refuse the file.",
 }
 
+# Title, how to fix and an example for each reserved id: what a rule shows beside its description
+# (SARIF rule help). An id missing here gets a title made from the id and a generic hint.
+RESERVED_HELP: dict[str, tuple[str, str, str]] = {
+    PARSE_ERROR: (
+        "Manifest does not parse",
+        "Fix the YAML syntax at the line given, or exclude the file in .policycheck.yaml (exclude:) when it "
+        "is not a manifest.",
+        "spec:\n  parentRefs:\n  - name: edge\n   namespace: infra   # indentation breaks the mapping",
+    ),
+    SKIPPED: (
+        "Manifest not read",
+        "Render templates before checking, keep manifests under the size limit, or exclude the file in "
+        ".policycheck.yaml when it is not meant to be checked.",
+        "metadata:\n  name: {{ .Release.Name }}   # a Helm template, not a manifest",
+    ),
+    DUPLICATE: (
+        "Object defined twice",
+        "Keep one definition of the object, or give the second a different name or namespace.",
+        "# routes/a.yaml and routes/b.yaml both define\nkind: HTTPRoute\nmetadata: {name: shop, namespace: team-a}",
+    ),
+    POLICY_ERROR: (
+        "Policy could not run",
+        "Fix the policy's expression (run `policycheck test`), or the manifest field it could not read.",
+        "forEach: \"spec.rules[].backendRefs[].port\"   # a number where the expression expects a list",
+    ),
+    DUPLICATE_KEY: (
+        "Mapping repeats a key",
+        "Remove the repeated key; keep the value that is meant.",
+        "metadata:\n  name: shop\n  name: shop-v2   # the second name wins here, other tools may refuse the file",
+    ),
+}
+
 
 @dataclass(frozen=True, order=True)
 class Diagnostic:

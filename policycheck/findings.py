@@ -130,6 +130,9 @@ class PolicyInfo:
     description: str
     help: str = ""
     source: str = ""
+    title: str = ""
+    rationale: str = ""
+    example: str = ""
 
 
 @dataclass(frozen=True)
@@ -142,6 +145,11 @@ class Report:
     head_files: frozenset[str] = frozenset()
     head_objects: dict[tuple[str, str, str, str], tuple[str, int]] = field(default_factory=dict)
     tool_version: str = ""
+    # Every finding at the last evaluated state, and at the state the range starts from (the
+    # merge base with --base), when the run was asked for them (None: not computed). SARIF
+    # needs both: code scanning closes an alert missing from the latest analysis.
+    head_findings: tuple[Finding, ...] | None = None
+    base_findings: tuple[Finding, ...] | None = None
 
     @property
     def result(self) -> str:

@@ -64,6 +64,7 @@ class Policy:
     title: str = ""
     rationale: str = ""
     help: str = ""
+    example: str = ""
     opt_in: bool = False
     kinds: frozenset[str] | None = None
     groups: frozenset[str] | None = None
@@ -222,6 +223,7 @@ def parse_policy(text: str, source: str, expected_id: str | None = None) -> Poli
         title=data.get("title", ""),
         rationale=data.get("rationale", "").strip(),
         help=data.get("help", "").strip(),
+        example=data.get("example", "").rstrip(),
         opt_in=bool(data.get("optIn", False)),
         kinds=frozenset(match["kinds"]) if "kinds" in match else None,
         groups=frozenset(match["groups"]) if "groups" in match else None,

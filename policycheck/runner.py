@@ -90,7 +90,7 @@ class Runner:
                  parent_of: Callable[[str], str | None],
                  engine: Engine, fail_on: str = "new", list_all: bool = False,
                  progress: Callable[[int, int, str], None] | None = None,
-                 snapshots: Snapshots | None = None) -> None:
+                 snapshots: Snapshots | None = None, baseline: bool = False) -> None:
         self.policies = policies
         self.profile = profile
         self.state_of = state_of
@@ -101,6 +101,7 @@ class Runner:
         self.list_all = list_all
         self.progress = progress
         self.snapshots = snapshots
+        self.baseline = baseline
         self._done: dict[str | None, Evaluated] = {}
 
     # -- states ------------------------------------------------------------
@@ -240,17 +241,25 @@ class Runner:
                         self._done.pop(rev).state.release()
         head_files = frozenset(last.state.files) if last else frozenset()
         head_objects = {}
+        head_findings = base_findings = None
+        if self.baseline and last is not None:
+            start = self._done.get(targets[0].parent) or self._evaluated(targets[0].parent)
+            head_findings = tuple(sorted((f.located() for f in last.findings.values()), key=_order))
+            base_findings = tuple(sorted((f.located() for f in start.findings.values()), key=_order))
         if last:
             # Only objects some finding names: a line costs composing its file.
             named = {(f.resource.group, f.resource.kind, f.resource.namespace, f.resource.name)
                      for r in results for f in (*r.findings, *(r.all_findings or ())) if f.resource is not None}
+            named.update((f.resource.group, f.resource.kind, f.resource.namespace, f.resource.name)
+                         for f in base_findings or () if f.resource is not None)
             for gknn in named:
                 res = last.state.get(ResourceKey(*gknn))
                 if res is not None:
                     head_objects[gknn] = (res.file, res.line)
         from policycheck import __version__
 
-        return Report(tuple(results), policies_info, self.fail_on, head_files, head_objects, __version__)
+        return Report(tuple(results), policies_info, self.fail_on, head_files, head_objects, __version__,
+                      head_findings, base_findings)
 
     def _step(self, target: Target) -> tuple[CommitResult, Evaluated]:
         """Judge one target against its parent, derived from the parent's state and findings."""

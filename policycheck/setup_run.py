@@ -100,5 +100,6 @@ def check_ids(config: Config, known_ids: set[str]) -> None:
 
 
 def policy_infos(policies: list[Policy]) -> tuple[PolicyInfo, ...]:
-    return tuple(PolicyInfo(p.id, p.severity, p.description, p.help or p.rationale, p.source)
+    return tuple(PolicyInfo(p.id, p.severity, p.description, p.help or p.rationale, p.source, p.title,
+                             p.rationale, p.example)
                  for p in sorted(policies, key=lambda p: p.id))

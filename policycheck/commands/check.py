@@ -41,6 +41,7 @@ class CheckOptions:
     list_all: bool = False
     policy_source: str | None = None  # base | head
     no_cache: bool = False  # neither read nor write the parse cache
+    baseline: bool = False  # every finding at the head and at the range's base (SARIF)
 
 
 def plan(source: GitSource, opts: CheckOptions) -> tuple[list[Target], str | None]:
@@ -316,7 +317,7 @@ def _judge(source: GitSource, opts: CheckOptions, targets: list[Target], config:
         snapshots = SnapshotStore(cache.folder, loader, read, config, policies, config.profile, keep=_NO_PRUNE)
     runner = Runner(policies, config.profile, state_of=state_of, evolve=evolve, parent_of=parent_of,
                     engine=engine, fail_on=config.fail_on, list_all=list_all, progress=progress,
-                    snapshots=snapshots)
+                    snapshots=snapshots, baseline=opts.baseline)
     try:
         return runner.run(targets, infos), loader, snapshots
     finally:

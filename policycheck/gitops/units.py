@@ -50,7 +50,19 @@ def merge(union: Report, units: Mapping[str, Report], list_all: bool) -> Report:
         for gknn, where in units[name].head_objects.items():
             head_objects.setdefault(gknn, where)
     return Report(tuple(commits), union.policies, union.fail_on, union.head_files, head_objects,
-                  union.tool_version)
+                  union.tool_version, _merge_state([units[n].head_findings for n in names]),
+                  _merge_state([units[n].base_findings for n in names]))
+
+
+def _merge_state(per_unit: list[tuple[Finding, ...] | None]) -> tuple[Finding, ...] | None:
+    """Every finding of one state over the units, once each (None when a unit did not collect them)."""
+    if not per_unit or any(found is None for found in per_unit):
+        return None
+    every: dict[Identity, Finding] = {}
+    for found in per_unit:
+        for f in found or ():
+            every.setdefault(_identity(f), f)
+    return tuple(sorted(every.values(), key=_order))
 
 
 def _merge_commit(base: CommitResult, per_unit: Mapping[str, CommitResult], list_all: bool) -> CommitResult:

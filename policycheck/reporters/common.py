@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from policycheck.diagnostics import DUPLICATE, PARSE_ERROR, POLICY_ERROR, RESERVED, SKIPPED
+from policycheck.diagnostics import DUPLICATE, PARSE_ERROR, POLICY_ERROR, RESERVED, RESERVED_HELP, SKIPPED
 from policycheck.findings import FAIL, CommitResult, Finding, PolicyInfo, Report
 
 SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
@@ -44,6 +44,11 @@ def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
 def listed(commit: CommitResult) -> tuple[Finding, ...]:
     """The findings a commit shows: everything under --all, else the new ones and those on changed objects."""
     return commit.all_findings if commit.all_findings is not None else commit.findings
+
+
+def is_note(f: Finding) -> bool:
+    """An informational note of the loader (a file not deployed, YAML that is not Kubernetes), not a problem."""
+    return f.severity == "info" and f.resource is None
 
 
 def could_not_run(f: Finding) -> bool:
@@ -118,7 +123,9 @@ def policy_table(report: Report) -> dict[str, PolicyInfo]:
                     severities[f.policy] = f.severity
     for pid, severity in severities.items():
         description = RESERVED.get(pid, f"Findings reported under `{pid}`.")
-        table[pid] = PolicyInfo(pid, RESERVED_SEVERITY.get(pid, severity), description)
+        title_, fix, example = RESERVED_HELP.get(pid, ("", "", ""))
+        table[pid] = PolicyInfo(pid, RESERVED_SEVERITY.get(pid, severity), description, fix, title=title_,
+                                example=example)
     return dict(sorted(table.items()))
 
 

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from policycheck.diagnostics import RESERVED
 from policycheck.findings import CommitResult, Finding, Report
 from policycheck.reporters import sarif
 
@@ -38,15 +39,52 @@ def test_driver_and_rules(report: Report) -> None:
     driver = run["tool"]["driver"]
     assert driver["name"] == "policycheck" and driver["version"] == "0.1.0"
     rules = {r["id"]: r for r in driver["rules"]}
-    # every policy, including those that found nothing, plus the reserved ids the findings use
-    assert set(rules) == {p.id for p in report.policies} | {"manifest-parse-error", "policy-runtime-error"}
+    # every policy, including those that found nothing, and every reserved id
+    assert set(rules) == {p.id for p in report.policies} | set(RESERVED)
     detach = rules["no-in-place-detach"]
-    assert detach["shortDescription"]["text"] == "A route that still exists must not leave a parent it was attached to."
+    assert detach["name"] == "NoInPlaceDetach"
+    assert detach["shortDescription"]["text"] == "No in place detach"
     assert "linkerd/linkerd2#13280" in detach["fullDescription"]["text"]
-    assert detach["help"]["text"] == "Create a route under a new name and delete the old one."
+    assert "How to fix: Create a route under a new name and delete the old one." in detach["help"]["text"]
+    assert "## How to fix" in detach["help"]["markdown"]
     assert detach["defaultConfiguration"]["level"] == "error"
     assert rules["route-naming"]["defaultConfiguration"]["level"] == "warning"
-    assert rules["manifest-parse-error"]["shortDescription"]["text"].startswith("A file with a YAML name")
+    assert rules["manifest-parse-error"]["shortDescription"]["text"] == "Manifest does not parse"
+    assert rules["manifest-parse-error"]["fullDescription"]["text"].startswith("A file with a YAML name")
+
+
+def test_every_rule_is_described_for_code_scanning(report: Report) -> None:
+    """GitHub shows name, title, description and help; a title equal to the description says nothing."""
+    for rule in run_of(report)["tool"]["driver"]["rules"]:
+        assert rule["name"] and rule["name"][0].isupper(), rule["id"]
+        assert rule["shortDescription"]["text"] != rule["fullDescription"]["text"], rule["id"]
+        assert rule["help"]["text"] and rule["help"]["markdown"], rule["id"]
+        assert "How to fix" in rule["help"]["text"] and "## Why" in rule["help"]["markdown"], rule["id"]
+
+
+def test_builtin_rules_have_titles_and_examples() -> None:
+    from policycheck.config import Config
+    from policycheck.setup_run import load_policies, policy_infos
+
+    infos = policy_infos(load_policies(Config(), (), None, None, None))
+    run = run_of(Report((), infos))
+    rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
+    assert rules["parent-exists"]["shortDescription"]["text"] == "Every parentRef names a parent that exists"
+    for pid in (*(p.id for p in infos), *RESERVED):
+        assert "```yaml" in rules[pid]["help"]["markdown"], pid
+
+
+def test_baseline_states_and_info_notes(make_finding: Callable[..., Finding]) -> None:
+    kept, fixed, added = make_finding(ref="kept"), make_finding(ref="fixed", line=20), make_finding(ref="added")
+    note = Finding("docs/mkdocs.yml", 1, "not-kubernetes", "not a Kubernetes manifest", "info")
+    report = Report((CommitResult(C1, None, "s", "fail", (added,)),), head_files=frozenset({"routes/a.yaml"}),
+                    head_findings=(kept, added, note), base_findings=(kept, fixed, note))
+    run = run_of(report)
+    assert sorted(r["baselineState"] for r in run["results"]) == ["absent", "new", "unchanged"]
+    assert all(r["ruleId"] != "not-kubernetes" for r in run["results"])
+    by_state = {r["baselineState"]: r for r in run["results"]}
+    assert by_state["absent"]["locations"][0]["physicalLocation"]["region"]["startLine"] == 20
+    assert by_state["new"]["properties"]["new"] is True and by_state["unchanged"]["properties"]["new"] is False
 
 
 def test_rule_index_points_at_rule(report: Report) -> None:
