@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+import shutil
 import subprocess
 import threading
 import weakref
@@ -135,14 +137,16 @@ class BlobSupply:
     `streaming(shas)` opens a `BlobStream` for the blobs a block will read (a whole tree, while
     its state is built); `ahead(shas)` one that stays open for the rest of the run (every blob a
     range's changes name, in the order its commits will read them, bounded to `max_ahead` bytes of
-    skipped blobs). Only the innermost stream is asked: a block reading its own blobs does not
+    skipped blobs); `prefetch` is handed every list first (a partial clone fetches what it lacks).
+    Only the innermost stream is asked: a block reading its own blobs does not
     read the range's stream ahead. `extra` holds content Git does not have (working-tree files).
     The last blob handed out is kept: a kustomization's blob is read again right after parsing.
     """
 
     def __init__(self, git_dir: str, fallback: Callable[[str], bytes], extra: Mapping[str, bytes] | None = None,
-                 max_ahead: int = 64 << 20) -> None:
+                 max_ahead: int = 64 << 20, prefetch: Callable[[Sequence[str]], None] | None = None) -> None:
         self._git_dir = git_dir
+        self._prefetch = prefetch
         self._fallback = fallback
         self._extra = extra if extra is not None else {}
         self._max_ahead = max_ahead
@@ -167,6 +171,7 @@ class BlobSupply:
         if len(shas) < 2:
             yield
             return
+        self._fetch(shas)
         stream = BlobStream(self._git_dir, shas)
         self._streams.append(stream)
         try:
@@ -178,7 +183,13 @@ class BlobSupply:
     def ahead(self, shas: Sequence[str]) -> None:
         """Blobs read from now on, in about this order, streamed until `close` (under any `streaming` block)."""
         if len(shas) >= 2:
+            self._fetch(shas)
             self._streams.insert(0, BlobStream(self._git_dir, shas, self._max_ahead))
+
+    def _fetch(self, shas: Sequence[str]) -> None:
+        """A partial clone's missing blobs in one fetch, before the stream would fetch them one by one."""
+        if self._prefetch is not None:
+            self._prefetch([sha for sha in shas if sha not in self._extra])
 
     def close(self) -> None:
         """Stop every stream's git."""
@@ -358,7 +369,17 @@ def _locate(start: Path) -> tuple[bool, str, str, str | None] | None:
         try:
             proc = subprocess.run(["git", "rev-parse", *args], cwd=start, env=_environment(), capture_output=True)
         except OSError:  # not a folder, or no git
+            if shutil.which("git") is None:
+                raise GitError("git was not found on PATH: install Git, or put the folder holding `git` on PATH")\
+                    from None
             return None
+        said = _decode(proc.stderr)
+        if "dubious ownership" in said:
+            named = re.search(r"safe\.directory (\S.*)", said)
+            top = named.group(1).strip() if named else str(start.resolve())
+            raise GitError(f"Git refuses the repository at {top}: it belongs to another user (\"detected dubious"
+                           f" ownership\"); if you trust it, run `git config --global --add safe.directory {top}`"
+                           " (or run as the user who owns it)")
         lines = _decode(proc.stdout).splitlines()
         if proc.returncode == 0 and len(lines) == len(args):
             common = Path(lines[2])

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from policycheck.errors import GitError, UsageError
+from policycheck.promisor import Promisor
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 _SAFE_REV = re.compile(r"^[A-Za-z0-9_./@^~{}:+-]+$")
@@ -65,6 +66,8 @@ class GitSource:
         start = Path(path or os.getcwd())
         if not start.exists():
             raise GitError(f"{start}: no such folder")
+        if not start.is_dir():
+            raise GitError(f"{start}: is a file, not a folder; give the folder of the repository (--repo DIR)")
         try:
             self.repo = CliRepo(start)
         except NotARepository:
@@ -73,6 +76,7 @@ class GitSource:
         self._exc = GitCommandFailed
         self.bare = self.repo.bare
         self.root = Path(str(self.repo.working_tree_dir)) if not self.bare else Path(self.repo.git_dir)
+        self.promisor = Promisor(self.repo.git_dir, self._run)
 
     # -- plumbing ---------------------------------------------------------
     def _run(self, *args: str, env: dict[str, str] | None = None) -> str:
@@ -87,7 +91,7 @@ class GitSource:
         try:
             _, _, _, data = self._git.get_object_data(sha)
         except (ValueError, OSError, self._exc) as exc:
-            raise GitError(f"cannot read object {sha}: {exc}") from None
+            raise GitError(self.promisor.missing_message(sha) or f"cannot read object {sha}: {exc}") from None
         return bytes(data)
 
     # -- revisions --------------------------------------------------------

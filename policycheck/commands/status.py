@@ -60,6 +60,7 @@ def _run_status(paths: tuple[str, ...], rev: str | None, repo: str | None, confi
             # Every blob the loader will read, in the order it reads them, through one pipelined git process.
             wanted = [b for p, (m, b) in sorted(files.items())
                       if cfg.wants(p) and m != LINK_MODE and not m.startswith("160")]
+            source.promisor.fetch(wanted)
             with BlobStream(str(source.repo.git_dir), wanted) as stream:
                 def read(blob: str) -> bytes:
                     data = stream.get(blob)
