@@ -111,7 +111,7 @@ def validate(data: Any, schema_name: str, source: str, text: str | LineMap, doc_
 def parse_config(text: str, source: str = CONFIG_FILE) -> Config:
     docs, exc = load_documents(text)
     if exc is not None:
-        raise ConfigError(f"YAML does not parse: {error_text(exc)}", source, error_line(exc))
+        raise ConfigError(f"YAML does not parse: {error_text(exc)}", source, error_line(exc, text))
     if len(docs) > 1:
         raise ConfigError("the configuration is one YAML document, not several", source, 1)
     data = docs[0] if docs else None
@@ -160,7 +160,7 @@ def load_mapping(text: str, source: str, schema_name: str, holds: str) -> dict[s
     """The one mapping a policy or test-case file holds, validated; errors name file and line."""
     docs, exc = load_documents(text)
     if exc is not None:
-        raise ConfigError(f"YAML does not parse: {error_text(exc)}", source, error_line(exc))
+        raise ConfigError(f"YAML does not parse: {error_text(exc)}", source, error_line(exc, text))
     if len(docs) != 1 or not isinstance(docs[0], dict):
         raise ConfigError(f"a {holds}", source, 1)
     data: dict[str, Any] = docs[0]

@@ -6,7 +6,11 @@ loader itself; their ids are reserved and cannot be used by a policy file.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from policycheck.findings import ResourceRef
 
 PARSE_ERROR = "manifest-parse-error"
 SKIPPED = "manifest-skipped"
@@ -64,3 +68,5 @@ class Diagnostic:
     id: str
     severity: str  # "error" | "warning" | "info"
     message: str
+    # The object concerned, when there is one (a copy of an object defined twice).
+    resource: ResourceRef | None = field(default=None, compare=False)

@@ -24,7 +24,7 @@ from jmespath.exceptions import JMESPathError
 from policycheck.closures import Closures
 from policycheck.diagnostics import POLICY_ERROR
 from policycheck.facts import backend_facts, detached, orphaned, status_fact, validation_fact
-from policycheck.findings import Finding, ResourceRef
+from policycheck.findings import Finding, ResourceRef, ref_of
 from policycheck.functions import make_options
 from policycheck.mesh import mesh_fact
 from policycheck.model import Resource, ResourceKey, is_route
@@ -52,10 +52,6 @@ class Transition:
 
 ByResource = Mapping[ResourceKey, tuple[Finding, ...]]
 Findings = Mapping[tuple[str, ...], Finding]
-
-
-def ref_of(res: Resource) -> ResourceRef:
-    return ResourceRef(res.key.kind, res.key.namespace, res.key.name, res.api_version, res.key.group)
 
 
 def suppressed_policies(res: Resource) -> tuple[set[str], str]:

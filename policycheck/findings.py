@@ -8,7 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+from policycheck.diagnostics import DUPLICATE
+
+if TYPE_CHECKING:
+    from policycheck.model import Resource
 
 SEVERITIES = ("error", "warning", "info")
 PASS, FAIL = "pass", "fail"
@@ -30,6 +35,10 @@ class ResourceRef:
 
     def __str__(self) -> str:
         return f"{self.kind} {self.namespace}/{self.name}" if self.namespace else f"{self.kind} {self.name}"
+
+
+def ref_of(res: Resource) -> ResourceRef:
+    return ResourceRef(res.key.kind, res.key.namespace, res.key.name, res.api_version, res.key.group)
 
 
 class Locatable(Protocol):
@@ -65,11 +74,17 @@ class Finding:
         line = self.line if self.where is None else self.where[0].line_of(*self.where[1])
         return replace(self, line=line, where=None, new=self.new if new is None else new)
 
+    @property
+    def on_file(self) -> bool:
+        """Whether the finding is about a file as read (a loader diagnostic), even when it names the
+        object concerned: each extra copy of an object is its own finding, where the copy is."""
+        return self.resource is None or self.policy == DUPLICATE
+
     @cached_property
     def key(self) -> tuple[str, str, str, str, str, str]:
         """Identity across commits: not the message, not the apiVersion, not the line."""
         r = self.resource
-        if r is None:
+        if r is None or self.on_file:
             return (self.policy, "", "", "", self.file, self.ref or self.message)
         return (self.policy, r.group, r.kind, r.namespace, r.name, self.ref)
 

@@ -18,12 +18,14 @@ from policycheck.errors import GitError, UsageError
 from policycheck.promisor import Promisor
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
-_SAFE_REV = re.compile(r"^[A-Za-z0-9_./@^~{}:+-]+$")
+# What no ref name holds (`git check-ref-format`): control characters and white space. Anything else a
+# branch may be called (`fix/#123`, `feat/été`) passes; Git itself says whether the revision exists.
+_UNSAFE_REV = re.compile(r"[\x00-\x20\x7f\s]")
 
 
 def check_revision(rev: str) -> str:
-    """Refuse revisions that Git could read as options or that carry odd characters."""
-    if not rev or rev.startswith("-") or not _SAFE_REV.match(rev) or ".." in rev.strip("."):
+    """Refuse revisions that Git could read as options or that carry characters no ref name has."""
+    if not rev or rev.startswith("-") or _UNSAFE_REV.search(rev) or ".." in rev.strip("."):
         raise UsageError(f"refusing revision {rev!r}: not a plain revision name")
     return rev
 
@@ -185,12 +187,19 @@ class GitSource:
         out = self._run("ls-files", "-s", "-z")
         return _parse_ls(out, with_stage=True)
 
-    def worktree(self) -> list[str]:
-        """Tracked and untracked-but-not-ignored files present in the working tree."""
+    def worktree(self) -> tuple[list[str], frozenset[str]]:
+        """Tracked and untracked-but-not-ignored files of the working tree, and the tracked ones
+        marked skip-worktree (outside a sparse checkout): those are absent on purpose, unchanged."""
         if self.bare:
             raise GitError("a bare repository has no working tree; give a revision or a range")
-        out = self._run("ls-files", "-z", "--cached", "--others", "--exclude-standard")
-        return sorted({p for p in out.split("\0") if p})
+        out = self._run("ls-files", "-z", "-t", "--cached", "--others", "--exclude-standard")
+        paths: set[str] = set()
+        skipped: set[str] = set()
+        for record in out.split("\0"):
+            tag, _, path = record.partition(" ")
+            if path:
+                (skipped if tag == "S" else paths).add(path)
+        return sorted(paths - skipped), frozenset(skipped)
 
     def read_worktree(self, path: str) -> bytes | None:
         """A working-tree file's bytes; None for what must not be read (links, folders, escapes)

@@ -126,7 +126,7 @@ def parse_file(
     docs, error = loaded.documents, loaded.error
     diagnostics: list[Diagnostic] = []
     if error is not None:
-        diagnostics.append(Diagnostic(path, error_line(error), PARSE_ERROR, "error",
+        diagnostics.append(Diagnostic(path, error_line(error, text), PARSE_ERROR, "error",
                                       f"YAML does not parse: {error_text(error)}"))
     if loaded.duplicates:
         line, name = loaded.duplicates[0]

@@ -14,8 +14,8 @@ from typing import Protocol
 
 from policycheck.collector import long_lived, paused
 from policycheck.diagnostics import DUPLICATE, POLICY_ERROR, Diagnostic
-from policycheck.engine import ByResource, Engine, Findings, Transition, ref_of, suppressed_policies
-from policycheck.findings import FAIL, PASS, CommitResult, Finding, PolicyInfo, Report, Suppression
+from policycheck.engine import ByResource, Engine, Findings, Transition, suppressed_policies
+from policycheck.findings import FAIL, PASS, CommitResult, Finding, PolicyInfo, Report, Suppression, ref_of
 from policycheck.gitsource import Change
 from policycheck.incremental import affected_routes, merge
 from policycheck.model import ResourceKey
@@ -323,7 +323,7 @@ class Runner:
                 continue
             # A check that could not run fails, and so does a broken file the commit touched:
             # what it added after the broken point was never checked.
-            unchecked = f.policy == POLICY_ERROR or (f.resource is None and f.severity == "error")
+            unchecked = f.policy == POLICY_ERROR or (f.on_file and f.severity == "error")
             if unchecked or (f.severity == "error" and f.new):
                 failed = True
         # Kept for every commit (not only those that need it), so each is patched from its parent's.
@@ -390,7 +390,7 @@ def _keys_on_changed(ev: Evaluated, ops: dict[ResourceKey, str], changed_files: 
     for k in rest:
         f = ev.findings[k]
         r = f.resource
-        if (f.file in changed_files) if r is None else ((r.group, r.kind, r.namespace, r.name) in ops):
+        if (f.file in changed_files) if r is None or f.on_file else ((r.group, r.kind, r.namespace, r.name) in ops):
             out.append(k)
     return out
 
@@ -445,7 +445,7 @@ def _operations(old: State, new: State, changed_files: set[str] | None) -> dict[
 
 def _diagnostic_finding(d: Diagnostic) -> Finding:
     ref = d.message.split(" is already defined")[0] if d.id == DUPLICATE else d.id
-    return Finding(d.file, d.line, d.id, d.message, d.severity, None, "none", ref)
+    return Finding(d.file, d.line, d.id, d.message, d.severity, d.resource, "none", ref)
 
 
 def _added_suppressions(old: State, new: State, ops: dict[ResourceKey, str]) -> tuple[Suppression, ...]:

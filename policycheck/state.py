@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from policycheck.diagnostics import DUPLICATE, Diagnostic
+from policycheck.findings import ref_of
 from policycheck.model import Resource, ResourceKey
 from policycheck.overlay import Overlay
 from policycheck.status import MISSING, PRESENT, Presence
@@ -71,7 +72,8 @@ def _file_dups(entry: FileEntry) -> tuple[Diagnostic, ...]:
         first = seen.setdefault(res.key, res)
         if first is not res:
             out.append(Diagnostic(res.file, res.line, DUPLICATE, "error",
-                                  f"{res.key} is already defined in {first.file}:{first.line}; this copy is ignored"))
+                                  f"{res.key} is already defined in {first.file}:{first.line}; this copy is ignored",
+                                  ref_of(res)))
     return tuple(out)
 
 
@@ -278,7 +280,8 @@ class State:
             for path in paths[1:]:
                 dup = self._winner(key, path)
                 yield Diagnostic(dup.file, dup.line, DUPLICATE, "error",
-                                 f"{key} is already defined in {first.file}:{first.line}; this copy is ignored")
+                                 f"{key} is already defined in {first.file}:{first.line}; this copy is ignored",
+                                 ref_of(dup))
 
     def __iter__(self) -> Iterator[Resource]:
         return iter(self.resources.values())

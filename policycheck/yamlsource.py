@@ -336,9 +336,25 @@ def _scan(text: str) -> tuple[int, yaml.YAMLError] | None:
         parser.dispose()
 
 
-def error_line(exc: yaml.YAMLError) -> int:
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    return int(mark.line) + 1 if mark is not None else 1
+def error_line(exc: yaml.YAMLError, text: str | None = None) -> int:
+    """The 1-based line of a parse error. A construct left open until the end of `text` (a `[`, a
+    quote) is reported where it starts: the end of the file, past its last line, says nothing."""
+    problem = getattr(exc, "problem_mark", None)
+    context = getattr(exc, "context_mark", None)
+    if problem is not None and context is not None and text is not None and _at_end(problem, text):
+        problem = context
+    mark = problem or context
+    line = int(mark.line) + 1 if mark is not None else 1
+    return min(line, max(1, text.count("\n") + (not text.endswith("\n")))) if text is not None else line
+
+
+def _at_end(mark: Any, text: str) -> bool:
+    """Whether a mark is at the end of the text, past anything but blank lines."""
+    lines = text.split("\n")
+    while len(lines) > 1 and not lines[-1].strip():
+        lines.pop()
+    last = len(lines) - 1
+    return bool(mark.line > last or (mark.line == last and mark.column >= len(lines[last].rstrip())))
 
 
 def error_text(exc: yaml.YAMLError) -> str:

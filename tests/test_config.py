@@ -33,7 +33,7 @@ def test_defaults_and_values() -> None:
     ("include: ['*.yaml']\ncolour: blue\n", 1, "Additional properties are not allowed ('colour'"),
     ("severity:\n  parent-exists: loud\n", 2, "severity/parent-exists: 'loud' is not one of"),
     ("params:\n  parent-exists: 3\n", 2, "params/parent-exists: 3 is not of type 'object'"),
-    ("include: [a\n", 2, "YAML does not parse"),
+    ("include: [a\n", 1, "YAML does not parse"),
     ("a: 1\n---\nb: 2\n", 1, "one YAML document"),
 ])
 def test_schema_errors_name_the_line(text: str, line: int, part: str) -> None:

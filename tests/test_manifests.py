@@ -44,7 +44,7 @@ def test_parse_error_names_the_line_and_keeps_earlier_documents() -> None:
     entry = parse_file("f.yaml", text.encode())
     assert [r.key.name for r in entry.resources] == ["a"]
     (diag,) = entry.diagnostics
-    assert diag.id == "manifest-parse-error" and diag.severity == "error" and diag.line == 15
+    assert diag.id == "manifest-parse-error" and diag.severity == "error" and diag.line == 14  # where `[` opens
 
 
 def test_helm_templates_are_skipped_with_info() -> None:
@@ -61,7 +61,7 @@ def test_parse_error_fails_the_commit_once(repo: GitRepo) -> None:
     code, report = check_json(repo, sha)
     assert code == 1
     (f,) = report["commits"][0]["findings"]
-    assert (f["policy"], f["file"], f["line"], f["severity"]) == ("manifest-parse-error", "bad.yaml", 2, "error")
+    assert (f["policy"], f["file"], f["line"], f["severity"]) == ("manifest-parse-error", "bad.yaml", 1, "error")
     assert f["resource"] is None
     sha = repo.commit("unrelated", {"svc2.yaml": service("b")})
     code, report = check_json(repo, sha)

@@ -60,7 +60,7 @@ BROKEN = [
     (GOOD.replace("  routes: true", "  routes: true\n  colour: blue"), 4, "match: Additional properties"),
     (GOOD.replace("id: my-policy", "id: other-name"), 1, "must equal the file name 'my-policy'"),
     (GOOD.replace("id: my-policy", "id: policy-runtime-error"), 1, "reserved"),
-    (GOOD + "forEach: [a\n", 9, "YAML does not parse"),
+    (GOOD + "forEach: [a\n", 8, "YAML does not parse"),  # where the `[` opens
     (GOOD.replace("description: Routes have a team label.\n", ""), 1, "'description' is a required property"),
     ("- id: my-policy\n", 1, "exactly one mapping"),
     (GOOD.replace('when: "!(resource.metadata.labels.team)"', 'when: "!resource.metadata"'), 6, "binds tighter"),

@@ -85,8 +85,9 @@ def plan(source: GitSource, opts: CheckOptions) -> tuple[list[Target], str | Non
     head = source.head()
     tree = source.tree(head)
     changes: list[tuple[Change, bytes]] = []
-    present = set()
-    for path in source.worktree():
+    listed, skipped = source.worktree()
+    present = set(skipped)
+    for path in listed:
         data = source.read_worktree(path)
         if data is None:
             continue

@@ -46,9 +46,12 @@ class Deriver:
         for placement in placements:
             variables = dict(self.variables)
             variables.update(placement.variables)
+            # An object the file itself writes twice stays twice (the state reports the copy);
+            # only what another placement of the file already gave is dropped.
+            earlier = set(seen)
             for res in raw.resources:
                 placed = self._place(res, placement, variables)
-                if placed.key not in seen:
+                if placed.key not in earlier:
                     seen.add(placed.key)
                     out.append(placed)
                 for ex in self.extractors:

@@ -46,6 +46,14 @@ def _clean(text: str, indent: str) -> str:
     return ("\n" + indent).join(visible_controls(part) for part in parts)
 
 
+def _path(path: str) -> str:
+    """A file name on one line whatever it holds: a newline in a name must not start a forged report line."""
+    return visible_controls(path).translate(_BREAKS)
+
+
+_BREAKS = {ord(c): f"\\x{ord(c):02x}" for c in "\t\n\r"}
+
+
 def _marker(f: Finding) -> str:
     if f.suppressed:
         return f"[suppressed: {f.suppression_reason}]" if f.suppression_reason else "[suppressed]"
@@ -53,7 +61,7 @@ def _marker(f: Finding) -> str:
 
 
 def _finding_line(f: Finding, paint: _Painter) -> str:
-    where = _clean(f"{f.file}:{f.line}:", "    ")
+    where = f"{_path(f.file)}:{f.line}:"
     body = _clean(f.message, "      ")
     marker = paint("dim", _clean(_marker(f), ""))
     return f"  {where} {paint(f.severity, f.severity)} {_clean(f.policy, '')} {body} {marker}"
@@ -67,7 +75,7 @@ def _commit_block(c: CommitResult, paint: _Painter) -> list[str]:
         lines.append("  " + paint("dim", f"{plural(c.preexisting, 'pre-existing finding')} not listed"))
     for s in sorted(c.added_suppressions, key=lambda s: (s.file, s.line, str(s.resource), s.policies)):
         reason = f": {s.reason}" if s.reason else " (no reason given)"
-        text = f"{s.file}:{s.line}: suppression added for {s.resource}, ignoring {', '.join(s.policies)}{reason}"
+        text = f"{_path(s.file)}:{s.line}: suppression added for {s.resource}, ignoring {', '.join(s.policies)}{reason}"
         lines.append("  " + _clean(text, "    "))
     return lines
 
