@@ -1,19 +1,19 @@
 """JUnit XML as GitLab's unit test reports and Jenkins' JUnit plugin read it.
 
-One <testsuite> per commit (named `<short sha> <subject>`), one <testcase> per
-policy in each. A test case fails (<failure>) when that policy's findings fail
-the commit, and errs (<error>) when a check could not run
-(policy-runtime-error); findings that do not fail the commit (warnings,
-pre-existing, suppressed) go to the case's <system-out>, where both tools
-show them.
+One <testsuite> named `policycheck`, one <testcase> per policy and object
+(`classname="policycheck.<policy id>"`, `name` the object, or the file for a
+finding on no object), and one passing case per policy that found nothing. A
+case fails (<failure>) when a finding of that policy on that object fails some
+commit, and errs (<error>) when a check could not run (policy-runtime-error);
+findings that fail no commit (warnings, pre-existing, suppressed) go to the
+case's <system-out>, where both tools show them.
 
-Naming follows the readers, not the JUnit schema alone:
-- GitLab shows a case's `classname` as its suite and ignores a second case with
-  the same classname and name, whatever <testsuite> it sits in. So the case is
-  `classname="policycheck.<policy id>"` and its `name` carries the commit
-  (`<short sha> <subject>`): one case per policy per commit, none dropped.
-- Jenkins groups by classname (package `policycheck`, class `<policy id>`),
-  which lists a policy's verdict commit by commit.
+Names carry no commit: GitLab identifies a test by suite, class and name, and
+compares it with the target branch's last report, so a name holding a commit
+id would make every failure look new after a rebase (and GitLab keeps only the
+first case of a class and name, whatever suite it sits in). The commits are in
+the failure's message and text, one line per commit and finding, and in the
+suite's properties.
 
 XML 1.0 cannot carry most control characters at all; they are shown as `\\xNN`.
 """
@@ -21,6 +21,7 @@ XML 1.0 cannot carry most control characters at all; they are shown as `\\xNN`.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
 
 from policycheck.findings import FAIL, CommitResult, Finding, Report
 from policycheck.reporters.common import (
@@ -43,75 +44,87 @@ def _x(text: str) -> str:
     )
 
 
-def _line(f: Finding) -> str:
+def _line(c: CommitResult, f: Finding) -> str:
     marks = ["new" if f.new else "pre-existing"]
     if f.suppressed:
         marks.append(f"suppressed: {f.suppression_reason}" if f.suppression_reason else "suppressed")
-    return f"{f.file}:{f.line}: {f.severity} {f.policy} {f.message} [{', '.join(marks)}]"
+    return f"{title(c)}: {f.file}:{f.line}: {f.severity} {f.policy} {f.message} [{', '.join(marks)}]"
 
 
-def _testcase(suite: ET.Element, c: CommitResult, policy: str, bad: list[Finding], others: list[Finding]) -> str:
+def object_name(f: Finding) -> str:
+    """The object a case is about, as users name it (`HTTPRoute default/r`); the file for a finding on none."""
+    r = f.resource
+    if r is None:
+        return f.file
+    kind = r.kind if r.group in ("", "gateway.networking.k8s.io") else f"{r.kind}.{r.group}"
+    return f"{kind} {r.namespace}/{r.name}" if r.namespace else f"{kind} {r.name}"
+
+
+@dataclass
+class _Case:
+    """One policy on one object over every commit: the lines that fail a commit, and the rest."""
+
+    bad: list[tuple[CommitResult, Finding]] = field(default_factory=list)
+    others: list[tuple[CommitResult, Finding]] = field(default_factory=list)
+
+
+def _testcase(suite: ET.Element, policy: str, name: str, case: _Case) -> str:
     """Append the case; return its outcome: "error", "failure" or "pass"."""
-    case = ET.SubElement(suite, "testcase", {"classname": f"policycheck.{policy}", "name": _x(title(c)), "time": "0"})
-    errors = [f for f in bad if could_not_run(f)]
+    el = ET.SubElement(suite, "testcase", {"classname": f"policycheck.{policy}", "name": _x(name), "time": "0"})
+    commits = list(dict.fromkeys(c.short for c, _ in case.bad))
     outcome = "pass"
-    if errors:
+    if case.bad:
+        errors = any(could_not_run(f) for _, f in case.bad)
         # One child only (JUnit allows error or failure, not both): the error, listing the failures too.
-        message = f"{plural(len(errors), 'check')} could not run"
-        el = ET.SubElement(case, "error", {"type": policy, "message": message})
-        el.text = _x("\n".join(_line(f) for f in bad))
-        outcome = "error"
-    elif bad:
-        message = f"{plural(len(bad), 'finding')} fail{'s' if len(bad) == 1 else ''} this commit"
-        el = ET.SubElement(case, "failure", {"type": policy, "message": message})
-        el.text = _x("\n".join(_line(f) for f in bad))
-        outcome = "failure"
-    if others:
-        ET.SubElement(case, "system-out").text = _x("\n".join(_line(f) for f in others))
+        outcome = "error" if errors else "failure"
+        what = "could not run in" if errors else "fails"
+        message = f"{what} {plural(len(commits), 'commit')}: {', '.join(commits)}"
+        ET.SubElement(el, outcome, {"type": policy, "message": message}).text = _x(
+            "\n".join(_line(c, f) for c, f in case.bad))
+    if case.others:
+        ET.SubElement(el, "system-out").text = _x("\n".join(_line(c, f) for c, f in case.others))
     return outcome
 
 
-def _suite(root: ET.Element, c: CommitResult, policies: list[str], fail_on: str) -> tuple[int, int, int]:
-    suite = ET.SubElement(root, "testsuite", {"name": _x(title(c))})
-    props = ET.SubElement(suite, "properties")
-    for name, value in (("commit", c.commit), ("parent", c.parent or ""), ("result", c.result)):
-        ET.SubElement(props, "property", {"name": name, "value": value})
-    bad = failing(c, fail_on)
-    bad_ids = {id(f) for f in bad}
-    shown = sorted_findings(listed(c))
-    counts = {"error": 0, "failure": 0, "pass": 0}
-    for pid in policies:
-        mine = [f for f in shown if f.policy == pid]
-        mine_bad = [f for f in mine if id(f) in bad_ids]
-        counts[_testcase(suite, c, pid, mine_bad, [f for f in mine if id(f) not in bad_ids])] += 1
-    tests = len(policies)
-    if c.result == FAIL and not bad:
-        # The engine failed the commit for a reason no listed finding shows: the report must still fail.
-        case = ET.SubElement(suite, "testcase", {"classname": "policycheck.result", "name": _x(title(c)), "time": "0"})
-        ET.SubElement(case, "failure", {"type": "result", "message": "commit failed"}).text = (
-            "the commit failed without a listed finding that fails it; see the text or JSON report"
-        )
-        counts["failure"] += 1
-        tests += 1
-    if c.all_findings is None and c.preexisting:
-        ET.SubElement(suite, "system-out").text = f"{plural(c.preexisting, 'pre-existing finding')} not listed"
-    suite.attrib.update({
-        "tests": str(tests),
-        "failures": str(counts["failure"]),
-        "errors": str(counts["error"]),
-        "skipped": "0",
-        "time": "0",
-    })
-    return tests, counts["failure"], counts["error"]
-
-
 def render(report: Report) -> str:
-    policies = list(policy_table(report))
-    root = ET.Element("testsuites", {"name": "policycheck"})
-    totals = [0, 0, 0]
+    cases: dict[tuple[str, str], _Case] = {}
+    unexplained: list[CommitResult] = []
+    notes: list[str] = []
     for c in report.commits:
-        for i, n in enumerate(_suite(root, c, policies, report.fail_on)):
-            totals[i] += n
-    root.attrib.update({"tests": str(totals[0]), "failures": str(totals[1]), "errors": str(totals[2]), "time": "0"})
+        bad = {id(f) for f in failing(c, report.fail_on)}
+        for f in sorted_findings(listed(c)):
+            case = cases.setdefault((f.policy, object_name(f)), _Case())
+            (case.bad if id(f) in bad else case.others).append((c, f))
+        if c.result == FAIL and not bad:
+            unexplained.append(c)
+        if c.all_findings is None and c.preexisting:
+            notes.append(f"{title(c)}: {plural(c.preexisting, 'pre-existing finding')} not listed")
+    for pid in policy_table(report):
+        if not any(policy == pid for policy, _ in cases):
+            cases[(pid, "every object")] = _Case()
+    root = ET.Element("testsuites", {"name": "policycheck"})
+    suite = ET.SubElement(root, "testsuite", {"name": "policycheck"})
+    props = ET.SubElement(suite, "properties")
+    ET.SubElement(props, "property", {"name": "result", "value": report.result})
+    for c in report.commits:
+        ET.SubElement(props, "property", {"name": "commit", "value": f"{c.commit} {c.result}"})
+    counts = {"error": 0, "failure": 0, "pass": 0}
+    for (pid, name), case in sorted(cases.items()):
+        counts[_testcase(suite, pid, name, case)] += 1
+    if unexplained:
+        # The engine failed a commit for a reason no listed finding shows: the report must still fail.
+        el = ET.SubElement(suite, "testcase", {"classname": "policycheck.result", "name": "commit verdict",
+                                               "time": "0"})
+        ET.SubElement(el, "failure", {"type": "result", "message": "fails " + ", ".join(c.short for c in unexplained)}
+                      ).text = _x("\n".join(f"{title(c)}: failed without a listed finding that fails it; see the "
+                                              "text or JSON report" for c in unexplained))
+        counts["failure"] += 1
+    if notes:
+        ET.SubElement(suite, "system-out").text = _x("\n".join(notes))
+    tests = str(sum(counts.values()))
+    suite.attrib.update({"tests": tests, "failures": str(counts["failure"]), "errors": str(counts["error"]),
+                         "skipped": "0", "time": "0"})
+    root.attrib.update({"tests": tests, "failures": str(counts["failure"]), "errors": str(counts["error"]),
+                        "time": "0"})
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
