@@ -213,12 +213,12 @@ class ParseCache:
 
     # -- keys ----------------------------------------------------------------
     def key(self, path: str, blob: str, mode: str) -> str:
-        return hashlib.sha256(f"{self._salt}|{mode}|{blob}|{path}".encode()).hexdigest()
+        return hashlib.sha256(f"{self._salt}|{mode}|{blob}|{path}".encode("utf-8", "surrogateescape")).hexdigest()
 
     def pack_key(self, listing: Iterable[tuple[str, str, str]]) -> str:
         h = hashlib.sha256(f"pack|{self._salt}".encode())
         for path, mode, blob in listing:
-            h.update(f"\0{mode} {blob} {path}".encode())
+            h.update(f"\0{mode} {blob} {path}".encode("utf-8", "surrogateescape"))  # paths are Git's bytes
         return h.hexdigest()
 
     def _file(self, key: str) -> Path:

@@ -6,8 +6,18 @@ import dataclasses
 
 from policycheck.findings import FAIL, Report
 
+JSON_FORMATS = frozenset({"json", "sarif", "gitlab"})
+
 
 def render_report(report: Report, fmt: str, colour: bool = False, quiet: bool = False) -> str:
+    """The report in format `fmt`; a file name that is not UTF-8 reads `\\xNN` for its bytes in every format."""
+    from policycheck.reporters.common import visible_bytes, visible_json
+
+    text = _render(report, fmt, colour, quiet)
+    return visible_json(text) if fmt in JSON_FORMATS else visible_bytes(text)
+
+
+def _render(report: Report, fmt: str, colour: bool, quiet: bool) -> str:
     from policycheck.reporters import renderer
 
     if fmt == "text":
@@ -23,5 +33,6 @@ def render_report(report: Report, fmt: str, colour: bool = False, quiet: bool = 
 
 def step_summary(report: Report) -> str:
     from policycheck.reporters import github
+    from policycheck.reporters.common import visible_bytes
 
-    return github.step_summary(report)
+    return visible_bytes(github.step_summary(report))

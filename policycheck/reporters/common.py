@@ -90,12 +90,30 @@ def key_digest(f: Finding, algorithm: str = "sha256") -> str:
     return hashlib.new(algorithm, data.encode("utf-8"), usedforsecurity=False).hexdigest()
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Controls, and the bytes of a name that is not UTF-8 (Git's paths are bytes: they are read with
+# surrogateescape, byte 0xNN becoming U+DCNN, so `& 0xFF` gives back the byte).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\udc80-\udcff]")
+_UNDECODABLE = re.compile("[\udc80-\udcff]")
+# The same bytes as `json.dumps` (ensure_ascii) escapes them, after an even number of backslashes.
+_JSON_UNDECODABLE = re.compile(r"(?<!\\)((?:\\\\)*)\\udc([89a-f][0-9a-f])")
 
 
 def visible_controls(text: str) -> str:
-    """Control characters as `\\xNN`: a manifest path or message must not drive a terminal or break XML."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    """Control characters and undecodable bytes as `\\xNN`: a manifest path or message must not drive a
+    terminal or break XML, and a file name that is not UTF-8 is shown as the bytes it is."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()) & 0xFF:02x}", text)
+
+
+def visible_bytes(text: str) -> str:
+    """Undecodable bytes (only) as `\\xNN`: whatever a format quoted its own way, no surrogate is left
+    to break the UTF-8 that is written."""
+    return text if text.isascii() else _UNDECODABLE.sub(lambda m: f"\\x{ord(m.group()) & 0xFF:02x}", text)
+
+
+def visible_json(text: str) -> str:
+    """JSON text (ASCII, as `json.dumps` writes it) whose undecodable bytes read `\\xNN`, as in the other
+    formats: a lone surrogate escape is no Unicode text, and strict JSON readers refuse it."""
+    return _JSON_UNDECODABLE.sub(r"\1\\\\x\2", text) if "\\udc" in text else text
 
 
 def one_line(text: str) -> str:

@@ -46,7 +46,7 @@ def code(text: str) -> str:
 
 
 def link(path: str, line: int, base_url: str | None = None) -> str:
-    target = quote(path, safe="/-._~") + f"#L{line}"
+    target = quote(path, safe="/-._~", errors="surrogateescape") + f"#L{line}"  # a name's own bytes
     if base_url:
         target = base_url.rstrip("/") + "/" + target
     return f"[{escape(f'{path}:{line}')}]({target})"

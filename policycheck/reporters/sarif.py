@@ -66,7 +66,7 @@ def uri(path: str) -> str:
     """A repository-relative path as a URI reference: `%`, `#`, `?`, spaces and `:` percent-encoded.
 
     A `:` must go too: `a:b.yaml` would otherwise read as a URI with scheme `a`."""
-    return quote(path, safe="/!$&'()*+,;=@-._~")
+    return quote(path, safe="/!$&'()*+,;=@-._~", errors="surrogateescape")  # a name's own bytes
 
 
 def rule_name(pid: str) -> str:
