@@ -44,6 +44,10 @@ class Config:
     scopes: tuple[Any, ...] = ()
     extractors: tuple[Any, ...] = ()
     source: str = ""  # the file it came from, or "" for defaults
+    repo_urls: tuple[str, ...] = ()  # `repoURLs`: the URLs naming this repository
+    # Not read from the file: the URLs of the repository's Git remotes (this repository when
+    # `repoURLs` is not set).
+    remotes: tuple[str, ...] = ()
     # Not read from the file: the one cluster a run judges on its own (see gitops/units.py);
     # None judges every placement together.
     unit: str | None = None
@@ -150,6 +154,8 @@ def config_from_data(data: dict[str, Any], source: str, lines: LineMap | None = 
         scopes=tuple(get("scopes", b.scopes)),
         extractors=tuple(get("extractors", b.extractors)),
         source=source,
+        repo_urls=tuple(get("repoURLs", b.repo_urls)),
+        remotes=b.remotes,
         unit=b.unit,
         lines=lines if lines is not None else b.lines,
         line_prefix=prefix if lines is not None else b.line_prefix,

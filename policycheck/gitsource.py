@@ -160,6 +160,14 @@ class GitSource:
             commits.append(CommitInfo(full, plist[0] if plist else None, subject, plist))
         return commits
 
+    def remote_urls(self) -> tuple[str, ...]:
+        """The fetch URLs of the repository's remotes (none configured: empty)."""
+        try:
+            out = self._run("config", "--get-regexp", r"^remote\..*\.url$")
+        except GitError:  # git config exits 1 when nothing matches
+            return ()
+        return tuple(dict.fromkeys(line.split(None, 1)[1] for line in out.splitlines() if " " in line))
+
     # -- trees ------------------------------------------------------------
     def tree(self, rev: str | None) -> dict[str, tuple[str, str]]:
         """path -> (mode, blob) for every file of a commit (empty for None)."""

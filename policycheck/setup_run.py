@@ -6,17 +6,29 @@ revision by default, so a change cannot weaken the check that judges it.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from policycheck.config import CONFIG_FILE, Config, parse_config
-from policycheck.errors import ConfigError
+from policycheck.errors import ConfigError, GitError
 from policycheck.findings import PolicyInfo
 from policycheck.gitsource import GitSource
 from policycheck.policy import Policy, builtin_dir, check_unique, load_folder, load_texts
 
 
 def load_config(source: GitSource | None, rev: str | None, explicit: str | None, root: Path | None) -> Config:
-    """`--config FILE`, else `.policycheck.yaml` at `rev` (or on disk when rev is None), else defaults."""
+    """`--config FILE`, else `.policycheck.yaml` at `rev` (or on disk when rev is None), else defaults;
+    with the URLs of the repository's remotes (which name this repository in GitOps sources)."""
+    config = _read_config(source, rev, explicit, root)
+    if source is None and root is not None:
+        try:
+            source = GitSource(str(root))
+        except GitError:
+            return config
+    return replace(config, remotes=source.remote_urls()) if source is not None else config
+
+
+def _read_config(source: GitSource | None, rev: str | None, explicit: str | None, root: Path | None) -> Config:
     if explicit:
         path = Path(explicit)
         try:

@@ -58,6 +58,24 @@ spec:
 {extra}"""
 
 
+def argo(name: str, path: str, destination: str = "server: https://kubernetes.default.svc",
+         repo_url: str = "https://example.com/repo.git") -> str:
+    """An Argo CD Application deploying `path` of `repo_url` to `destination` (its YAML line)."""
+    return f"""apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: {name}
+  namespace: argocd
+spec:
+  project: default
+  source:
+    repoURL: {repo_url}
+    path: {path}
+  destination:
+    {destination}
+"""
+
+
 def findings(report: dict[str, Any], policy: str | None = None, commit: int | None = None) -> list[dict[str, Any]]:
     """The listed findings of a JSON report (of one commit, by index, when given), of one policy when given."""
     commits = report["commits"] if commit is None else [report["commits"][commit]]

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from gitops_manifests import HTTP, helm_release, kustomization, network_gateway
+from gitops_manifests import HTTP, flux, helm_release, kustomization, network_gateway
 from gitrepo import GitRepo, run_cli
 
 SERVICE = """apiVersion: v1
@@ -65,7 +65,7 @@ def route(name: str, parent: str, backend: str, namespace: str = "") -> str:
 
 
 
-# The history has two environments (overlays apps/prod and apps/staging of one base): a check is a run
+# The history has two clusters (deploying overlays apps/prod and apps/staging of one base): a check is a run
 # over every placement and one run per environment, each with its snapshot.
 RUNS = 3
 
@@ -82,6 +82,10 @@ def history(repo: GitRepo) -> list[str]:
         "apps/staging/kustomization.yaml": kustomization(["../base"], "staging"),
         "apps/prod/kustomization.yaml": kustomization(["../base"], "prod"),
         "clusters/shop.yaml": FLUX,
+        "clusters/infra.yaml": flux("infra", "./infra"),
+        "clusters/media.yaml": flux("media", "./media"),
+        "clusters/prod/apps.yaml": flux("apps", "./apps/prod"),
+        "clusters/staging/apps.yaml": flux("apps", "./apps/staging"),
         "shop/service.yaml": service("cart"),
         "shop/route.yaml": route("cart", "${GATEWAY}", "cart"),
         "media/release.yaml": HELMRELEASE,

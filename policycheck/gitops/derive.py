@@ -17,10 +17,11 @@ from policycheck.diagnostics import Diagnostic
 from policycheck.gitops.extractors import ExtractionError, Extractor, extract
 from policycheck.gitops.scopes import Placement
 from policycheck.gitops.substitute import has_variables, substitute
-from policycheck.model import Resource, ResourceKey, is_cluster_scoped
+from policycheck.model import Resource, ResourceKey, is_cluster_scoped, is_route
 from policycheck.state import FileEntry
 
 EXTRACTOR_ERROR = "extractor-error"
+NOT_DEPLOYED = "not-deployed"
 UNPLACED = (Placement(""),)
 
 
@@ -40,6 +41,10 @@ class Deriver:
         hit = self._cache.get(ck)
         if hit is not None:
             return hit
+        if placements and placements[0].excluded:
+            entry = FileEntry(raw.path, raw.blob, (), raw.diagnostics + _not_deployed(raw, placements[0].excluded))
+            self._cache[ck] = entry
+            return entry
         out: list[Resource] = []
         seen: set[ResourceKey] = set()
         problems: list[Diagnostic] = []
@@ -99,3 +104,11 @@ class Deriver:
         if key == res.key and body is res.body:
             return res
         return replace(res, key=key, body=body)
+
+
+def _not_deployed(raw: FileEntry, reason: str) -> tuple[Diagnostic, ...]:
+    """The note on a route file nothing deploys (its objects are in no state); other files go silently."""
+    routes = [r for r in raw.resources if is_route(r.key.group, r.key.kind)]
+    if not routes:
+        return ()
+    return (Diagnostic(raw.path, routes[0].line, NOT_DEPLOYED, "info", reason),)

@@ -20,16 +20,19 @@ from policycheck.gitops.derive import UNPLACED, Deriver
 from policycheck.gitops.extractors import configured
 from policycheck.gitops.generators import Absence
 from policycheck.gitops.kustomize import Kustomization, Tree, is_kustomization, parse_kustomization
+from policycheck.gitops.repository import UNNAMED, Decision
 from policycheck.gitops.scopes import (
-    ARGO,
     FLUX_KUSTOMIZE,
+    ROOT_KINDS,
     Plan,
     argo_roots,
     cluster_of_path,
     declared_roots,
+    deploying_here,
     discovery_enabled,
     flux_roots,
     plan,
+    source_urls,
 )
 from policycheck.model import ResourceKey
 from policycheck.overlay import Overlay
@@ -37,7 +40,7 @@ from policycheck.state import FileEntry, State
 
 _FLUX = (FLUX_KUSTOMIZE, "Kustomization")
 _CONFIGMAP = ("", "ConfigMap")
-_INPUT_KINDS = {_FLUX, (ARGO, "Application"), _CONFIGMAP}
+_INPUT_KINDS = {*ROOT_KINDS, _CONFIGMAP}
 # States whose making is remembered: a run builds a commit, then its parent, then
 # derives the next state from the commit, so the last one alone is not enough.
 _RECENT = 4
@@ -77,6 +80,8 @@ class Layout:
         self.unit = config.unit
         self.clusters: set[str] = set()
         self._recent: list[Memory] = []
+        # Which URL is this repository's, and the rule that decided (as of the last plan made).
+        self.repository = Decision(frozenset(), UNNAMED)
         self._unprimed: Memory | None = None
 
     def kustomization(self, path: str, blob: str, read: Callable[[], bytes]) -> Kustomization:
@@ -111,7 +116,10 @@ class Layout:
                 configmaps[(r.key.namespace, r.key.name)] = {str(k): str(v) for k, v in data.items()}
         roots = declared_roots(self.config.scopes)
         if self.discover:
-            roots += flux_roots(resources, configmaps) + argo_roots(resources)
+            sources = source_urls(resources)
+            found, self.repository = deploying_here(flux_roots(resources, configmaps, sources) + argo_roots(resources),
+                                                    self.config.repo_urls, self.config.remotes, sources)
+            roots += found
         tree = Tree.of(raw, kusts)
         full = plan(tree, roots, self.discover) if (roots or kusts) else {}
         self._note_clusters(full)

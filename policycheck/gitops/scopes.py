@@ -37,7 +37,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from policycheck.gitops.kustomize import Tree
+from policycheck.gitops.kustomize import MANIFEST_SUFFIXES, Tree, is_kustomization
+from policycheck.gitops.repository import Decision, decide, normalise
 from policycheck.model import Resource
 
 FLUX_KUSTOMIZE = "kustomize.toolkit.fluxcd.io"
@@ -57,6 +58,8 @@ class Placement:
     fallback: str | None = None  # for objects without one (Argo CD destination.namespace)
     variables: tuple[tuple[str, str], ...] = ()  # Flux postBuild.substitute, literal values only
     cluster: str | None = None  # the cluster the scope deploys to; None: shared by every cluster
+    # Why the file is not deployed at all ("" for a placement that deploys it); such a placement is alone.
+    excluded: str = ""
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,8 @@ class Root:
     # The file defining the Flux Kustomization or Argo CD Application (its cluster is inherited
     # from the roots deploying that file when it has none of its own); "" for other roots.
     origin: str = ""
+    repo: str | None = None  # the repository it deploys from (normalised URL); None: not said, this one
+    bootstrap: bool = False  # a Flux bootstrap (flux-system Kustomization, FluxInstance)
 
 
 Plan = dict[str, tuple[Placement, ...]]
@@ -80,7 +85,7 @@ Plan = dict[str, tuple[Placement, ...]]
 
 def _order(p: Placement) -> tuple[Any, ...]:
     """Sort key of placements: None before any text, so that optional fields never compare None with str."""
-    return (p.scope, _opt(p.override), _opt(p.fallback), p.variables, _opt(p.cluster))
+    return (p.scope, _opt(p.override), _opt(p.fallback), p.variables, _opt(p.cluster), p.excluded)
 
 
 def _opt(value: str | None) -> tuple[bool, str]:
@@ -113,9 +118,48 @@ def _str(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def flux_roots(resources: Iterable[Resource], configmaps: dict[tuple[str, str], dict[str, str]]) -> list[Root]:
+FLUX_SOURCE = "source.toolkit.fluxcd.io"
+FLUX_OPERATOR = "fluxcd.controlplane.io"
+SOURCE_KINDS = frozenset({"GitRepository", "OCIRepository", "HelmRepository", "Bucket"})
+# What the plan reads besides kustomizations: the roots and the sources they name.
+ROOT_KINDS = frozenset({(FLUX_KUSTOMIZE, "Kustomization"), (ARGO, "Application"), (FLUX_OPERATOR, "FluxInstance"),
+                        *((FLUX_SOURCE, k) for k in SOURCE_KINDS)})
+_BOOTSTRAP = "flux-system"
+
+
+def source_urls(resources: Iterable[Resource]) -> dict[tuple[str, str, str], str]:
+    """(kind, namespace, name) -> url of every Flux source object."""
+    out = {}
+    for res in resources:
+        if res.key.group == FLUX_SOURCE and res.key.kind in SOURCE_KINDS:
+            url = _str(res.spec.get("url"))
+            if url is not None:
+                out[(res.key.kind, res.key.namespace, res.key.name)] = url
+    return out
+
+
+def _flux_repo(res: Resource, sources: dict[tuple[str, str, str], str]) -> str | None:
+    ref = res.spec.get("sourceRef")
+    if not isinstance(ref, dict):
+        return None
+    kind = _str(ref.get("kind")) or "GitRepository"
+    url = sources.get((kind, _str(ref.get("namespace")) or res.key.namespace, _str(ref.get("name")) or ""))
+    return normalise(url) if url is not None else None
+
+
+def flux_roots(resources: Iterable[Resource], configmaps: dict[tuple[str, str], dict[str, str]],
+               sources: dict[tuple[str, str, str], str] | None = None) -> list[Root]:
     roots = []
     for res in resources:
+        if res.key.group == FLUX_OPERATOR and res.key.kind == "FluxInstance":
+            sync = res.spec.get("sync")
+            if isinstance(sync, dict) and isinstance(sync.get("path"), str):
+                folder = _clean(sync["path"]) or ""
+                url = _str(sync.get("url"))
+                roots.append(Root(f"flux:{res.key.namespace}/{res.key.name}", folder,
+                                  cluster=cluster_of_path(res.file) or folder or ".", origin=res.file,
+                                  repo=normalise(url) if url else None, bootstrap=True))
+            continue
         if res.key.group != FLUX_KUSTOMIZE or res.key.kind != "Kustomization":
             continue
         folder = _clean(res.spec.get("path", "")) or ""
@@ -130,8 +174,12 @@ def flux_roots(resources: Iterable[Resource], configmaps: dict[tuple[str, str], 
                 variables.update({str(k): str(v) for k, v in sub.items() if v is not None})
         scope = _cluster_of(res.file, f"flux:{res.key.namespace}/{res.key.name}")
         cluster = scope if scope.startswith("clusters/") else None
+        bootstrap = res.key.name == _BOOTSTRAP
+        if bootstrap and cluster is None:  # a bootstrap is a cluster wherever it lives
+            cluster = folder or "."
         roots.append(Root(scope, folder, _str(res.spec.get("targetNamespace")), None,
-                          tuple(sorted(variables.items())), cluster=cluster, origin=res.file))
+                          tuple(sorted(variables.items())), cluster=cluster, origin=res.file,
+                          repo=_flux_repo(res, sources or {}), bootstrap=bootstrap))
     return roots
 
 
@@ -150,21 +198,44 @@ def argo_roots(resources: Iterable[Resource]) -> list[Root]:
     for res in resources:
         if res.key.group != ARGO or res.key.kind != "Application":
             continue
-        dest = res.spec.get("destination")
-        ns = _str(dest.get("namespace")) if isinstance(dest, dict) else None
-        cluster = argo_cluster(dest)
-        sources = res.spec.get("sources")
-        sources = sources if isinstance(sources, list) else [res.spec.get("source")]
-        for src in sources:
-            if not isinstance(src, dict) or src.get("chart") is not None:
-                continue
-            folder = _clean(src.get("path"))
-            if folder is None:
-                continue
-            directory = src.get("directory")
-            recurse = bool(directory.get("recurse")) if isinstance(directory, dict) else False
-            roots.append(Root(f"argocd:{res.key.name}", folder, None, ns, (), recurse, cluster, res.file))
+        roots += application_roots(res.key.name, res.spec, res.file)
     return roots
+
+
+def application_roots(name: str, spec: dict[str, Any], origin: str) -> list[Root]:
+    """The roots of one Argo CD Application spec: one per source with a path (multi-source included)."""
+    dest = spec.get("destination")
+    ns = _str(dest.get("namespace")) if isinstance(dest, dict) else None
+    cluster = argo_cluster(dest)
+    sources = spec.get("sources")
+    sources = sources if isinstance(sources, list) else [spec.get("source")]
+    roots = []
+    for src in sources:
+        if not isinstance(src, dict) or src.get("chart") is not None:
+            continue
+        folder = _clean(src.get("path"))
+        if folder is None:
+            continue
+        directory = src.get("directory")
+        recurse = bool(directory.get("recurse")) if isinstance(directory, dict) else False
+        url = _str(src.get("repoURL"))
+        roots.append(Root(f"argocd:{name}", folder, None, ns, (), recurse, cluster, origin,
+                          repo=normalise(url) if url else None))
+    return roots
+
+
+def deploying_here(roots: list[Root], declared: Iterable[str], remotes: Iterable[str],
+                   sources: dict[tuple[str, str, str], str]) -> tuple[list[Root], Decision]:
+    """The roots that deploy from this repository, and the rule that said which repository this is."""
+    boots = [url for (kind, _, name), url in sources.items() if kind == "GitRepository" and name == _BOOTSTRAP]
+    boots += [r.repo for r in roots if r.bootstrap and r.repo is not None and r.scope.startswith("flux:")]
+    argo = [r for r in roots if r.scope.startswith("argocd:")]
+    boots += [r.repo for r in argo if r.repo is not None
+              and not any(o.origin != r.origin and _inside(posixpath.dirname(r.origin), o.folder) for o in argo)]
+    decision = decide((r.repo for r in roots if r.repo is not None), declared, remotes, boots)
+    if not decision.urls:
+        return roots, decision
+    return [r for r in roots if r.repo is None or r.repo in decision.urls], decision
 
 
 def declared_roots(scopes: Iterable[Any]) -> list[Root]:
@@ -182,24 +253,88 @@ def discovery_enabled(scopes: Iterable[Any]) -> bool:
 
 
 def plan(tree: Tree, roots: list[Root], discover: bool = True) -> Plan:
-    """Placements of every file some scope deploys; files no scope reaches are absent."""
+    """Placements of every file some scope deploys, and of the files left out (one `excluded` placement).
+
+    With roots (Flux, Argo CD, declared), a file none reaches is not deployed. Without,
+    each kustomization no other includes is a root. Either way, a file inside the folder
+    tree of a kustomization is deployed only when reached (that kustomization must list
+    it); other files no root reaches are deployed as written when there are no roots
+    (absent from the plan), and with `discover: false` nothing is left out.
+    """
     out: dict[str, set[Placement]] = {}
     built = _Built(tree)
     all_roots = list(roots)
-    if discover:
-        covered: set[str] = set()
+    if discover and not roots:
         inner = tree.included()
-        reached = {r.folder for r in roots}
-        for r in roots:
-            covered |= {f for f in tree.by_folder if _inside(f, r.folder)} if r.folder not in tree.by_folder else set()
-        auto = [Root(folder or ".", folder) for folder in sorted(tree.by_folder)
-                if folder not in inner and folder not in reached and folder not in covered]
+        auto = [Root(folder or ".", folder) for folder in sorted(tree.by_folder) if folder not in inner]
         all_roots += _label_auto(auto, built)
     for root in _inherit(all_roots, built):
         for file, ns in built(root):
             placement = Placement(root.scope, ns or root.override, root.fallback, root.variables, root.cluster)
             out.setdefault(file, set()).add(placement)
-    return {f: tuple(sorted(p, key=_order)) for f, p in out.items()}
+    placed = {f: tuple(sorted(p, key=_order)) for f, p in out.items()}
+    if discover:
+        placed.update(_left_out(tree, all_roots, placed, rooted=bool(roots)))
+    return placed
+
+
+_NO_ROOT = "no Flux Kustomization, Argo CD Application or declared scope of this repository"
+
+
+def _left_out(tree: Tree, roots: list[Root], placed: Plan, rooted: bool) -> Plan:
+    """The manifest files no root reaches that are not deployed, each with why."""
+    starts = {r.folder for r in roots}
+    for r in roots:
+        if r.folder not in tree.by_folder and r.recurse:
+            starts |= {f for f in tree.by_folder if _inside(f, r.folder)}
+    used = _walked(tree, starts)
+    governing: dict[str, str | None] = {}
+    out: Plan = {}
+    for path in tree.paths:
+        if path in placed or not path.endswith(MANIFEST_SUFFIXES) or is_kustomization(path):
+            continue
+        folder = _governing(posixpath.dirname(path), tree, governing)
+        if folder is not None:
+            k = tree.by_folder[folder].path
+            reason = (f"{k} does not list it" if folder in used
+                      else f"{_NO_ROOT} deploys {k}" if rooted else f"nothing builds {k}")
+        elif rooted:
+            reason = f"{_NO_ROOT} reaches it"
+        else:
+            continue
+        out[path] = (Placement("", excluded=f"not deployed: {reason}"),)
+    return out
+
+
+def _walked(tree: Tree, starts: set[str]) -> set[str]:
+    """The kustomization folders a build of these folders goes through."""
+    seen: set[str] = set()
+    todo = [f for f in starts if f in tree.by_folder]
+    while todo:
+        folder = todo.pop()
+        if folder in seen:
+            continue
+        seen.add(folder)
+        for entry in tree.by_folder[folder].resources:
+            if "://" not in entry:
+                target = posixpath.normpath(posixpath.join(folder, entry)).removeprefix("./")
+                if target in tree.by_folder and target not in seen:
+                    todo.append("" if target == "." else target)
+    return seen
+
+
+def _governing(folder: str, tree: Tree, memo: dict[str, str | None]) -> str | None:
+    """The nearest folder at or above `folder` holding a kustomization."""
+    if folder in memo:
+        return memo[folder]
+    if folder in tree.by_folder:
+        found: str | None = folder
+    elif folder in ("", "/"):
+        found = None
+    else:
+        found = _governing(posixpath.dirname(folder), tree, memo)
+    memo[folder] = found
+    return found
 
 
 class _Built:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from gitops_manifests import findings, flux, kustomization, network_gateway
+from gitops_manifests import argo, findings, flux, kustomization, network_gateway
 from gitrepo import GitRepo, check_json, run_cli
 
 from policycheck.gitops.kustomize import Tree, parse_kustomization
@@ -134,22 +134,6 @@ def test_kustomize_overlays_are_environments(repo: GitRepo) -> None:
     only_one_cluster_lacks_https(repo, "apps/web/base/route.yaml", "staging")
 
 
-def argo(name: str, path: str, destination: str) -> str:
-    return f"""apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata:
-  name: {name}
-  namespace: argocd
-spec:
-  project: default
-  source:
-    repoURL: https://example.com/repo.git
-    path: {path}
-  destination:
-    {destination}
-"""
-
-
 def test_argo_applications_to_two_destinations(repo: GitRepo) -> None:
     repo.commit("apps", {
         "argocd/gw-local.yaml": argo("gw-local", "gw/local", "server: https://kubernetes.default.svc"),
@@ -197,8 +181,14 @@ def test_plan_labels_overlays_and_inherits_flux_clusters() -> None:
     }
     kusts = [parse_kustomization(p, t.encode()) for p, t in k.items()]
     tree = Tree.of({"base/a.yaml", "common/c.yaml", "clusters/x/apps.yaml", "apps/b.yaml", *k}, kusts)
-    placed = plan(tree, [Root("clusters/x", "clusters/x", cluster="clusters/x"),
-                         Root("flux:flux-system/apps", "apps", origin="clusters/x/apps.yaml")])
+    placed = plan(tree, [])
     assert {p.cluster for p in placed["base/a.yaml"]} == {"prod", "dev"}
     assert {p.cluster for p in placed["common/c.yaml"]} == {None}  # independent roots, not siblings
+    assert "apps/b.yaml" not in placed  # outside every kustomization, no Flux root: deployed as written
+    placed = plan(tree, [Root("clusters/x", "clusters/x", cluster="clusters/x"),
+                         Root("flux:flux-system/apps", "apps", origin="clusters/x/apps.yaml")])
     assert {p.cluster for p in placed["apps/b.yaml"]} == {"clusters/x"}  # inherited from the file's deployer
+    # With Flux roots, the kustomizations they do not reach deploy nothing.
+    assert [p.excluded for p in placed["base/a.yaml"]] == [
+        "not deployed: no Flux Kustomization, Argo CD Application or declared scope of this repository "
+        "deploys base/kustomization.yaml"]

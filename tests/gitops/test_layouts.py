@@ -99,6 +99,8 @@ def test_two_clusters_sharing_a_base_are_not_duplicates(repo: GitRepo) -> None:
         "apps/base/kustomization.yaml": kustomization(["service.yaml", "route.yaml"]),
         "apps/base/service.yaml": service("web"),
         "apps/base/route.yaml": route("web", parent="${GATEWAY_NAME}"),
+        "clusters/a/infra.yaml": flux("infra", "./infra"),
+        "clusters/b/infra.yaml": flux("infra", "./infra"),
         "clusters/a/apps.yaml": flux("apps", "./apps/base", "apps", {"GATEWAY_NAME": "internal"}),
         "clusters/b/apps.yaml": flux("apps-b", "./apps/base", "apps", {"GATEWAY_NAME": "internal"}),
     })
@@ -131,6 +133,7 @@ def test_an_edited_configmap_a_flux_kustomization_substitutes_from_places_anew(r
         "apps/base/kustomization.yaml": kustomization(["service.yaml", "route.yaml"]),
         "apps/base/service.yaml": service("web"),
         "apps/base/route.yaml": route("web", parent="${GATEWAY_NAME}"),
+        "clusters/a/infra.yaml": flux("infra", "./infra"),
         "clusters/a/apps.yaml": apps,
         "clusters/a/vars.yaml": _vars("internal"),
     })
@@ -230,9 +233,11 @@ def test_a_valid_kustomize_history_has_no_reference_errors(repo: GitRepo) -> Non
     """Argo CD destination namespace, kustomize helmCharts, overlays: every commit valid."""
     repo.commit("gateway", {"infra/kustomization.yaml": kustomization(["gateway.yaml"]), "infra/gateway.yaml": GATEWAY})
     repo.commit("argo app", {"argocd/shop.yaml": ARGO_APP, "shop/service.yaml": service("web"),
-                             "shop/route.yaml": route("web")})
+                             "shop/route.yaml": route("web"),
+                             "argocd/infra.yaml": ARGO_APP.replace("shop", "infra"),
+                             "argocd/charts.yaml": ARGO_APP.replace("shop", "charts")})
     repo.commit("chart", {
-        "charts/kustomization.yaml": kustomization([], "metrics")
+        "charts/kustomization.yaml": kustomization(["route.yaml"], "metrics")
         + "helmCharts:\n  - name: grafana\n    repo: https://grafana.github.io/helm-charts\n",
         "charts/route.yaml": route("grafana", backend="grafana", namespace="metrics"),
     })

@@ -30,8 +30,12 @@ def test_a_flux_folder_without_kustomization_reads_every_manifest_below() -> Non
     tree = Tree.of({"apps/a.yaml", "apps/deep/b.yml", "apps/sub/s.yaml", "apps/sub/ignored.yaml", "other/c.yaml"},
                    [sub])
     placements = plan(tree, [Root("clusters/x", "apps", "target")])
-    assert set(placements) == {"apps/a.yaml", "apps/deep/b.yml", "apps/sub/s.yaml"}
-    assert all(p.override == "target" for ps in placements.values() for p in ps)
+    assert {f for f, ps in placements.items() if not ps[0].excluded} == {"apps/a.yaml", "apps/deep/b.yml",
+                                                                        "apps/sub/s.yaml"}
+    assert placements["apps/sub/ignored.yaml"][0].excluded == (
+        "not deployed: apps/sub/kustomization.yaml does not list it")
+    assert placements["other/c.yaml"][0].excluded.endswith("reaches it")
+    assert all(p.override == "target" for ps in placements.values() for p in ps if not p.excluded)
 
 
 def test_substitution_copies_and_keeps_unknown_variables() -> None:

@@ -1,0 +1,93 @@
+"""The deployed set: only what a root of this repository reaches is in a state."""
+
+from __future__ import annotations
+
+import pytest
+from gitops_manifests import HTTPS, argo, findings, flux, network_gateway
+from gitrepo import GitRepo, check_json
+
+from policycheck.gitops.repository import BOOTSTRAP, DECLARED, MAJORITY, REMOTES, decide, normalise
+
+GATEWAY = network_gateway(listeners=(HTTPS,))
+
+
+def route(name: str, namespace: str = "web", parent: str = "internal") -> str:
+    return f"""apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: {name}
+  namespace: {namespace}
+spec:
+  parentRefs:
+    - name: {parent}
+      namespace: network
+"""
+
+
+@pytest.mark.parametrize("url", [
+    "https://github.com/Owner/Repo.git", "git@github.com:owner/repo.git", "ssh://git@github.com/owner/repo",
+    "https://github.com/owner/repo/", "ssh://git@github.com:22/owner/repo",
+])
+def test_urls_name_one_repository_however_written(url: str) -> None:
+    assert normalise(url) == "github.com/owner/repo"
+
+
+def test_which_rule_says_which_repository_this_is() -> None:
+    here, other = "github.com/o/here", "github.com/o/other"
+    assert decide([here, other], ["https://github.com/o/here"], [], []).rule == DECLARED
+    assert decide([here, other], [], ["git@github.com:o/here.git"], []).urls == {here}
+    assert decide([here, other], [], ["git@github.com:o/here.git"], []).rule == REMOTES
+    assert decide([here, other], [], ["https://github.com/o/fork"], [other]).rule == BOOTSTRAP
+    assert decide([here, here, other], [], [], []).urls == {here}
+    assert decide([here, here, other], [], [], []).rule == MAJORITY
+
+
+def test_an_application_of_another_repository_deploys_none_of_this_one(repo: GitRepo) -> None:
+    repo.git("remote", "add", "origin", "git@github.com:owner/here.git")
+    repo.commit("apps", {
+        "argocd/infra.yaml": argo("infra", "infra", repo_url="https://github.com/owner/here"),
+        "argocd/shop.yaml": argo("shop", "shop", repo_url="https://github.com/owner/elsewhere.git"),
+        "infra/gateway.yaml": GATEWAY,
+        "shop/route.yaml": route("shop", parent="missing"),
+    })
+    repo.commit("a route of this repository", {
+        "argocd/web.yaml": argo("web", "web", repo_url="https://github.com/owner/here.git"),
+        "web/route.yaml": route("web"),
+    })
+    code, report = check_json(repo, "--history")
+    assert code == 0, findings(report)
+    notes = findings(report, "not-deployed")
+    assert [(n["file"], n["severity"]) for n in notes] == [("shop/route.yaml", "info")]
+    assert "no Flux Kustomization, Argo CD Application or declared scope" in notes[0]["message"]
+
+
+def test_a_resource_left_out_of_its_kustomization_is_not_deployed(repo: GitRepo) -> None:
+    repo.commit("apps", {
+        "clusters/main/infra.yaml": flux("infra", "./infra"),
+        "clusters/main/apps.yaml": flux("apps", "./apps"),
+        "infra/gateway.yaml": GATEWAY,
+        "apps/kustomization.yaml": "resources:\n  - route.yaml\n  # - old.yaml\n",
+        "apps/route.yaml": route("web"),
+        "apps/old.yaml": route("old", parent="gone"),
+        "archive/route.yaml": route("archived", parent="gone"),
+    })
+    code, report = check_json(repo, "--history")
+    assert code == 0, findings(report)
+    notes = {n["file"]: n["message"] for n in findings(report, "not-deployed")}
+    assert notes == {"apps/old.yaml": "not deployed: apps/kustomization.yaml does not list it",
+                     "archive/route.yaml": "not deployed: no Flux Kustomization, Argo CD Application or declared "
+                                           "scope of this repository reaches it"}
+
+
+def test_without_roots_a_file_outside_every_kustomization_is_deployed(repo: GitRepo) -> None:
+    repo.commit("apps", {
+        "infra/gateway.yaml": GATEWAY,
+        "apps/kustomization.yaml": "resources: [route.yaml]\n",
+        "apps/route.yaml": route("web"),
+        "apps/draft.yaml": route("draft", parent="gone"),
+        "loose/route.yaml": route("loose", parent="gone"),
+    })
+    code, report = check_json(repo, "--history")
+    assert code == 1
+    assert {f["file"] for f in findings(report, "parent-exists")} == {"loose/route.yaml"}
+    assert {f["file"] for f in findings(report, "not-deployed")} == {"apps/draft.yaml"}
