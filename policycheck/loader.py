@@ -17,7 +17,14 @@ from policycheck.diagnostics import SKIPPED, Diagnostic
 from policycheck.gitops.kustomize import Kustomization, is_kustomization
 from policycheck.gitops.layout import Layout, Memory
 from policycheck.gitsource import Change, blob_id
-from policycheck.manifests import parse_file
+from policycheck.manifests import (
+    chart_file,
+    chart_folder,
+    chart_template,
+    chart_template_entry,
+    is_chart_template_entry,
+    parse_file,
+)
 from policycheck.model import ResourceKey
 from policycheck.state import FileEntry, State
 
@@ -46,6 +53,10 @@ class Loader:
         # not (a kustomization moved them to another namespace).
         self.rederived: set[str] = set()
         self._kusts: dict[tuple[str, str], Kustomization] = {}
+        # Chart templates by (path, blob), kept apart from parsed files: one blob is a template while
+        # its chart has a Chart.yaml and a manifest before or after.
+        self._templates: dict[tuple[str, str], FileEntry] = {}
+        self._modes: dict[tuple[str, str], str] = {}  # files entered with a mode other than 100644
 
     def entry(self, path: str, blob: str, mode: str = "100644", data: bytes | None = None,
               lines: bool = False) -> FileEntry:
@@ -94,7 +105,14 @@ class Loader:
         return self.config.default_namespace
 
     def _parsed_entry(self, path: str, blob: str, mode: str = "100644", data: bytes | None = None,
-                      lines: bool = False) -> FileEntry:
+                      lines: bool = False, template: bool = False) -> FileEntry:
+        if mode != "100644":
+            self._modes[(path, blob)] = mode
+        if template:
+            hit = self._templates.get((path, blob))
+            if hit is None:
+                hit = self._templates[(path, blob)] = chart_template_entry(path, blob)
+            return hit
         entry = self.entry(path, blob, mode, data, lines)
         self._raw[(path, blob)] = entry
         if is_kustomization(path) and mode != LINK_MODE:
@@ -110,8 +128,14 @@ class Loader:
     def state(self, files: dict[str, tuple[str, str]]) -> State:
         """A state from a full listing path -> (mode, blob)."""
         with long_lived():  # a whole tree's objects, kept for the run
-            raw = {p: self._parsed_entry(p, blob, mode) for p, (mode, blob) in sorted(files.items())
-                   if self.config.wants(p) and not mode.startswith("160")}
+            wanted = {p: v for p, v in files.items() if self.config.wants(p) and not v[0].startswith("160")}
+            charts = {d for d in map(chart_folder, wanted) if d is not None}
+
+            def in_chart(path: str) -> bool:
+                return bool(charts) and chart_template(path, charts.__contains__)
+
+            raw = {p: self._parsed_entry(p, blob, mode, template=in_chart(p))
+                   for p, (mode, blob) in sorted(wanted.items())}
             return self._build(raw)
 
     def from_entries(self, entries: Iterable[FileEntry]) -> State:
@@ -127,7 +151,10 @@ class Loader:
         derived from it exactly as that run would have derived them."""
         kust_blobs: dict[str, str] = {}
         for path, entry in memory.raw.items():
-            self._raw[(path, entry.blob)] = self._parsed[(path, entry.blob)] = entry
+            if is_chart_template_entry(entry):
+                self._templates[(path, entry.blob)] = entry
+            else:
+                self._raw[(path, entry.blob)] = self._parsed[(path, entry.blob)] = entry
         for k in memory.kusts:
             blob = memory.raw[k.path].blob
             kust_blobs[k.path] = blob
@@ -137,20 +164,28 @@ class Loader:
     def evolve(self, parent: State, changes: Iterable[Change]) -> State:
         removed: set[str] = set()
         added: dict[str, FileEntry] = {}
-        for ch in changes:
-            if not self.config.wants(ch.path):
-                continue
-            if ch.blob is None or ch.mode.startswith("160"):  # a submodule is never followed
+        kept = [ch for ch in changes if self.config.wants(ch.path)]
+        now = {ch.path: ch.blob is not None and not ch.mode.startswith("160") for ch in kept}
+
+        def has_chart(folder: str) -> bool:
+            chart = chart_file(folder)
+            return now.get(chart, chart in parent.files)
+
+        for ch in kept:
+            if not now[ch.path]:  # deleted, or a submodule (never followed)
                 removed.add(ch.path)
                 added.pop(ch.path, None)
             else:
-                added[ch.path] = self._parsed_entry(ch.path, ch.blob, ch.mode, lines=True)
+                added[ch.path] = self._parsed_entry(ch.path, ch.blob or "", ch.mode, lines=True,
+                                                    template=chart_template(ch.path, has_chart))
                 removed.discard(ch.path)
+        regated = self._regate(parent, kept, now, has_chart, added)
         fast = self.layout.evolve(parent, removed, added, lambda p, b: self._kusts.get((p, b)))
         if fast is not None:
             state, self.rederived = fast
+            self.rederived |= regated
             return state
-        raw = {p: self._raw.get((p, e.blob), e) for p, e in parent.files.items()}
+        raw = {p: e if is_chart_template_entry(e) else self._raw.get((p, e.blob), e) for p, e in parent.files.items()}
         for path in removed:
             raw.pop(path, None)
         raw.update(added)
@@ -158,6 +193,26 @@ class Loader:
         self.rederived = {p for p, e in state.files.items()
                           if p in parent.files and parent.files[p] is not e and parent.files[p].blob == e.blob}
         return state
+
+    def _regate(self, parent: State, changes: list[Change], now: dict[str, bool], has_chart: Callable[[str], bool],
+                added: dict[str, FileEntry]) -> set[str]:
+        """Files of the parent a `Chart.yaml` that came or went makes templates, or manifests again
+        (entered into `added`); their paths."""
+        folders = [d for d in (chart_folder(ch.path) for ch in changes)
+                   if d is not None and now[chart_file(d)] != (chart_file(d) in parent.files)]
+        if not folders:
+            return set()
+        prefixes = tuple(f"{d}/templates/" if d else "templates/" for d in folders)
+        regated: set[str] = set()
+        for path, entry in parent.files.items():
+            if path in now or not path.startswith(prefixes):
+                continue
+            template = chart_template(path, has_chart)
+            if template != is_chart_template_entry(entry):
+                mode = self._modes.get((path, entry.blob), "100644")
+                added[path] = self._parsed_entry(path, entry.blob, mode, lines=True, template=template)
+                regated.add(path)
+        return regated
 
 
 def load_paths(paths: Iterable[str], config: Config, loader: Loader | None = None) -> State:
@@ -175,6 +230,7 @@ def load_paths(paths: Iterable[str], config: Config, loader: Loader | None = Non
             from policycheck.errors import UsageError
 
             raise UsageError(f"{raw}: no such file or folder")
+        charts = {d for d in (chart_folder(rel) for _, rel in candidates) if d is not None}
         for full, rel in candidates:
             label = full.as_posix() if root.is_file() else (Path(raw) / rel).as_posix()
             if not config.wants(rel) and not root.is_file():
@@ -185,7 +241,8 @@ def load_paths(paths: Iterable[str], config: Config, loader: Loader | None = Non
                 entries.append(FileEntry(label, "", (), (Diagnostic(label, 1, SKIPPED, "warning",
                                                                     f"cannot be read: {exc.strerror}"),)))
                 continue
-            entries.append(loader._parsed_entry(label, blob_id(data), data=data))
+            template = not root.is_file() and chart_template(rel, charts.__contains__)
+            entries.append(loader._parsed_entry(label, blob_id(data), data=data, template=template))
     return loader.from_entries(entries)
 
 

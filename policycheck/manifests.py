@@ -8,7 +8,6 @@ and a `manifest-parse-error` naming the line.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -18,7 +17,8 @@ from policycheck.state import FileEntry
 from policycheck.yamlsource import LineMap, error_line, error_text, load_stream
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
-_HELM_MARKER = re.compile(r"\{\{-?\s*[^}]*\}\}")
+CHART_FILE = "Chart.yaml"
+HELM_TEMPLATE = "Helm chart template; rendered objects are not checked"
 _LFS_HEADER = b"version https://git-lfs.github.com/spec/v1"
 # YAML allows UTF-16 and UTF-32 when a byte order mark says so (UTF-32 first: its BOM starts like UTF-16's).
 _UNICODE_BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
@@ -29,55 +29,33 @@ _UNICODE_BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"
 NamespaceFor = Callable[[str], str]
 
 
-def is_helm_template(path: str, text: str, chart_dirs: frozenset[str] = frozenset()) -> bool:
-    """A file Helm renders: under a chart's templates/ folder, or holding {{ }} where a manifest cannot.
-
-    A Flux HelmRelease or an Argo CD Application may hold `{{ ... }}` in its chart
-    values (the chart renders them with `tpl`): such a file is a manifest, read
-    as usual, when every document parses and every marker sits in a string
-    value under the chart values (`spec.values`; an Application's `helm`).
-    Markers anywhere else (a key, metadata, another kind, text that does not
-    parse, a `templates/` folder) make it a template.
-    """
+def chart_template(path: str, has_chart: Callable[[str], bool]) -> bool:
+    """Whether a file is a Helm chart's template: under the `templates/` folder of a folder that holds
+    a `Chart.yaml` (`has_chart(folder)`, "" for the top). Helm renders such a file: its text is no
+    manifest, so it is skipped. Anywhere else `{{ ... }}` is text like any other (chart values keep
+    their expressions, which the presence of what they name treats as unknown)."""
     parts = path.split("/")
-    for i, part in enumerate(parts[:-1]):
-        if part == "templates" and "/".join(parts[:i]) in chart_dirs:
-            return True
-    if not _HELM_MARKER.search(text):
-        return False
-    if "templates" in parts[:-1]:
-        return True
-    loaded = load_stream(text)
-    return loaded.error is not None or not all(_markers_in_chart_values(doc) for doc in loaded.documents)
+    return any(part == "templates" and has_chart("/".join(parts[:i])) for i, part in enumerate(parts[:-1]))
 
 
-def _markers_in_chart_values(doc: Any) -> bool:
-    """Whether every {{ }} of a document is in a string value under its chart values."""
-    allowed: tuple[tuple[str | int, ...], ...] = ()
-    if isinstance(doc, dict) and isinstance(doc.get("apiVersion"), str):
-        group = doc["apiVersion"].split("/")[0]
-        spec = doc.get("spec")
-        if group == "helm.toolkit.fluxcd.io" and doc.get("kind") == "HelmRelease":
-            allowed = (("spec", "values"),)
-        elif group == "argoproj.io" and doc.get("kind") == "Application" and isinstance(spec, dict):
-            sources = spec.get("sources")
-            allowed = (("spec", "source", "helm"),) + (tuple(("spec", "sources", i, "helm")
-                                                             for i in range(len(sources)))
-                                                       if isinstance(sources, list) else ())
-    stack: list[tuple[Any, tuple[str | int, ...]]] = [(doc, ())]
-    while stack:
-        node, at = stack.pop()
-        if isinstance(node, str):
-            if _HELM_MARKER.search(node) and not any(at[:len(a)] == a for a in allowed):
-                return False
-        elif isinstance(node, dict):
-            for k, v in node.items():
-                if isinstance(k, str) and _HELM_MARKER.search(k):
-                    return False
-                stack.append((v, (*at, k)))
-        elif isinstance(node, list):
-            stack.extend((v, (*at, i)) for i, v in enumerate(node))
-    return True
+def chart_folder(path: str) -> str | None:
+    """The folder a `Chart.yaml` makes a chart ("" for the top), or None for any other file."""
+    folder, _, name = path.rpartition("/")
+    return folder if name == CHART_FILE else None
+
+
+def chart_file(folder: str) -> str:
+    """The `Chart.yaml` that makes `folder` a chart."""
+    return f"{folder}/{CHART_FILE}" if folder else CHART_FILE
+
+
+def chart_template_entry(path: str, blob: str) -> FileEntry:
+    return FileEntry(path, blob, (), (Diagnostic(path, 1, SKIPPED, "info", HELM_TEMPLATE),))
+
+
+def is_chart_template_entry(entry: FileEntry) -> bool:
+    return not entry.resources and len(entry.diagnostics) == 1 and entry.diagnostics[0].message == HELM_TEMPLATE \
+        and entry.diagnostics[0].id == SKIPPED
 
 
 def decode(path: str, data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[str | None, Diagnostic | None]:
@@ -110,7 +88,6 @@ def parse_file(
     data: bytes,
     blob: str = "",
     namespace_for: NamespaceFor | None = None,
-    chart_dirs: frozenset[str] = frozenset(),
     max_bytes: int = DEFAULT_MAX_BYTES,
     lines: bool = False,
 ) -> FileEntry:
@@ -119,9 +96,6 @@ def parse_file(
     text, problem = decode(path, data, max_bytes)
     if text is None:
         return FileEntry(path, blob, (), (problem,) if problem else ())
-    if is_helm_template(path, text, chart_dirs):
-        return FileEntry(path, blob, (), (Diagnostic(path, 1, SKIPPED, "info",
-                                                     "Helm template; rendered objects are not checked"),))
     loaded = load_stream(text, lines)
     docs, error = loaded.documents, loaded.error
     diagnostics: list[Diagnostic] = []

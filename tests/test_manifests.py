@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from gitrepo import GitRepo, check_json
 from manifests_fixtures import mesh_route, service
 
+from policycheck.config import Config
+from policycheck.loader import load_paths
 from policycheck.manifests import parse_file
 
 
@@ -47,13 +51,21 @@ def test_parse_error_names_the_line_and_keeps_earlier_documents() -> None:
     assert diag.id == "manifest-parse-error" and diag.severity == "error" and diag.line == 14  # where `[` opens
 
 
-def test_helm_templates_are_skipped_with_info() -> None:
-    entry = parse_file("chart/templates/route.yaml", b"metadata:\n  name: {{ .Values.name }}\n")
-    assert entry.resources == ()
-    (diag,) = entry.diagnostics
-    assert diag.id == "manifest-skipped" and diag.severity == "info" and "Helm" in diag.message
-    entry = parse_file("chart/templates/svc.yaml", service("a").encode(), chart_dirs=frozenset({"chart"}))
-    assert entry.resources == () and entry.diagnostics[0].id == "manifest-skipped"
+def test_chart_templates_are_skipped_with_info(tmp_path: Path) -> None:
+    """Only under a folder with a Chart.yaml is `templates/` a chart's: elsewhere a template is a broken file."""
+    for folder in ("chart", "plain"):
+        (tmp_path / folder / "templates").mkdir(parents=True)
+        (tmp_path / folder / "templates" / "route.yaml").write_text("metadata:\n  name: {{ .Values.name }}\n")
+        (tmp_path / folder / "templates" / "svc.yaml").write_text(service("a"))
+    (tmp_path / "chart" / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 1.0.0\n")
+    state = load_paths([str(tmp_path)], Config())
+    chart = [state.files[f"{tmp_path}/chart/templates/{name}.yaml"] for name in ("route", "svc")]
+    assert all(e.resources == () for e in chart)
+    assert all([(d.id, d.severity) for d in e.diagnostics] == [("manifest-skipped", "info")] for e in chart)
+    assert "Helm" in chart[0].diagnostics[0].message
+    plain = state.files[f"{tmp_path}/plain/templates/route.yaml"]
+    assert [d.id for d in plain.diagnostics] == ["manifest-parse-error"]
+    assert [r.key.name for r in state.files[f"{tmp_path}/plain/templates/svc.yaml"].resources] == ["a"]
 
 
 def test_parse_error_fails_the_commit_once(repo: GitRepo) -> None:

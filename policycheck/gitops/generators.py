@@ -7,7 +7,7 @@ oracle explains the absence, in this order:
 
 1. `external`: `.policycheck.yaml` declares it under `externalParents` (globs);
 2. `unknown`: its name or namespace still holds a `${VAR}` with no literal value, or a
-   Helm template expression (`{{ ... }}`, from chart values the chart renders);
+   Helm template expression (`{{ ... }}`) that chart values hold (the chart renders it);
 3. `missing`: an earlier state of this run defined it (it was deleted);
 4. `missing`: objects of that kind in that namespace are plain manifests;
 5. `unknown`: a generator deploys into that namespace (named in the reason);
@@ -69,6 +69,29 @@ def generators(state: State, kustomizations: Iterable[Kustomization] = ()) -> di
     return out
 
 
+def chart_expressions(state: State) -> set[str]:
+    """The Helm template expressions chart values hold (a HelmRelease's `spec.values`, an Argo CD
+    Application's `helm`, an ApplicationSet's template): only there does `{{ ... }}` stand for what
+    the chart renders. The same text in any other string is a name like any other."""
+    roots: list[Any] = [res.spec.get("values") for res in state.of_kind(FLUX_HELM, "HelmRelease")]
+    for res in state.of_kind(ARGO, "Application"):
+        sources = res.spec.get("sources")
+        for source in [*(sources if isinstance(sources, list) else ()), res.spec.get("source")]:
+            if isinstance(source, dict):
+                roots.append(source.get("helm"))
+    roots += [res.spec.get("template") for res in state.of_kind(ARGO, "ApplicationSet")]
+    found: set[str] = set()
+    while roots:
+        node = roots.pop()
+        if isinstance(node, str):
+            found.update(helm_expressions(node))
+        elif isinstance(node, dict):
+            roots.extend(node.values())
+        elif isinstance(node, list):
+            roots.extend(node)
+    return found
+
+
 def matches_external(key: ResourceKey, patterns: Iterable[Mapping[str, str]]) -> bool:
     for p in patterns:
         if not fnmatch.fnmatchcase(key.kind, p.get("kind", "*")):
@@ -94,6 +117,7 @@ class Absence:
         self.kustomizations = kustomizations
         self.state: State | None = None
         self._generators: dict[str, list[str]] | None = None
+        self._chart_expressions: set[str] | None = None
         # Namespaces holding plain manifests, per (group, kind): built per kind on demand.
         self._plain: dict[tuple[str, str], set[str]] = {}
 
@@ -108,7 +132,9 @@ class Absence:
             listed = ", ".join(f"${{{n}}}" for n in dict.fromkeys(names))
             return Presence(UNKNOWN_PRESENCE, f"its name uses {listed}, which has no literal value in the repository")
         templated = helm_expressions(key.namespace) + helm_expressions(key.name)
-        if templated:
+        if templated and self.state is not None and self._chart_expressions is None:
+            self._chart_expressions = chart_expressions(self.state)
+        if templated and all(t in (self._chart_expressions or ()) for t in templated):
             return Presence(UNKNOWN_PRESENCE, f"its name holds the Helm template expression {templated[0]}, "
                                               "which the chart renders at deploy time")
         seen = self.first_seen.get(key)

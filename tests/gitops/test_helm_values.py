@@ -8,7 +8,7 @@ import pytest
 from gitops_manifests import findings, helm_release, network_gateway
 from gitrepo import GitRepo, check_json, run_cli
 
-from policycheck.manifests import is_helm_template
+from policycheck.manifests import chart_template, parse_file
 
 GATEWAY = network_gateway()
 
@@ -52,20 +52,35 @@ spec:
 """
 
 
-@pytest.mark.parametrize(("path", "text", "template"), [
-    ("media/release.yaml", release(), False),
-    ("argocd/shop.yaml", ARGO, False),
-    ("chart/templates/route.yaml", release(), True),  # a chart's templates folder
-    ("x/route.yaml", "kind: HTTPRoute\nmetadata:\n  name: {{ .Release.Name }}\n", True),  # does not parse
-    ("x/route.yaml", "apiVersion: v1\nkind: Service\nmetadata:\n  name: '{{ .Release.Name }}'\n", True),
-    ("x/r.yaml", release().replace("name: sonarr", "name: '{{ .Release.Name }}'"), True),  # outside the values
-    ("x/r.yaml", release().replace("    service:", "    '{{ .Values.key }}': 1\n    service:"), True),  # a key
-    ("x/r.yaml", "{{- if .Values.enabled }}\n" + release() + "{{- end }}\n", True),
-    ("x/plain.yaml", "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n", False),
+@pytest.mark.parametrize(("path", "charts", "template"), [
+    ("chart/templates/route.yaml", {"chart"}, True),  # a chart's templates folder
+    ("chart/templates/sub/route.yaml", {"chart"}, True),
+    ("templates/route.yaml", {""}, True),  # the repository is the chart
+    ("x/templates/route.yaml", set(), False),  # no Chart.yaml: an ordinary folder
+    ("chart/other/templates/route.yaml", {"chart"}, False),  # not the chart's own templates folder
+    ("chart/route.yaml", {"chart"}, False),
 ])
-def test_which_files_are_helm_templates(path: str, text: str, template: bool) -> None:
-    assert is_helm_template(path, text) is template
+def test_which_files_are_chart_templates(path: str, charts: set[str], template: bool) -> None:
+    assert chart_template(path, charts.__contains__) is template
 
+
+@pytest.mark.parametrize(("text", "names"), [
+    (release(), ["sonarr"]),
+    (ARGO, ["shop"]),
+    ("apiVersion: v1\nkind: Service\nmetadata:\n  name: '{{ .Release.Name }}'\n", ["{{ .Release.Name }}"]),
+    (release().replace("name: sonarr", "name: '{{ .Release.Name }}'"), ["{{ .Release.Name }}"]),
+    (release().replace("    service:", "    '{{ .Values.key }}': 1\n    service:"), ["sonarr"]),
+])
+def test_expressions_outside_a_chart_are_text(text: str, names: list[str]) -> None:
+    entry = parse_file("x/r.yaml", text.encode())
+    assert [r.key.name for r in entry.resources] == names and not entry.diagnostics
+
+
+@pytest.mark.parametrize("text", ["kind: HTTPRoute\nmetadata:\n  name: {{ .Release.Name }}\n",
+                                  "{{- if .Values.enabled }}\n" + release() + "{{- end }}\n"])
+def test_a_template_outside_a_chart_is_a_parse_error(text: str) -> None:
+    (diagnostic,) = parse_file("x/r.yaml", text.encode()).diagnostics
+    assert diagnostic.id == "manifest-parse-error"
 
 
 def test_routes_of_a_release_whose_values_use_tpl_are_checked(repo: GitRepo) -> None:

@@ -67,8 +67,11 @@ CASES = [
          (MISSING, "r.yaml:8")),
     Case("lfs-pointer", {"r.yaml": "version https://git-lfs.github.com/spec/v1\noid sha256:" + "0" * 64
                          + "\nsize 12\n"}, 0, ("manifest-skipped", "Git LFS pointer")),
-    Case("helm-template", {"chart/templates/r.yaml": route("{{ .Values.parent }}")}, 0,
-         ("manifest-skipped", "Helm template")),
+    Case("helm-template", {"chart/Chart.yaml": "apiVersion: v2\nname: c\nversion: 1.0.0\n",
+                           "chart/templates/r.yaml": route("{{ .Values.parent }}")}, 0,
+         ("manifest-skipped", "Helm chart template")),
+    Case("templates-folder-without-chart", {"x/templates/r.yaml": route("{{ .Values.parent }}")}, 1,
+         ("manifest-parse-error", "x/templates/r.yaml:10")),
     # -- duplicate keys: a warning on the line; the last value is read ------------------------------
     Case("duplicate-key-warns", {"r.yaml": route("web").replace("  name: r\n", "  name: r\n  name: r2\n")}, 0,
          ("duplicate-key", "r.yaml:5", "'name'")),
