@@ -133,7 +133,7 @@ class CommitResult:
 
     @property
     def short(self) -> str:
-        return self.commit[:12] if len(self.commit) == 40 else self.commit
+        return self.commit[:12] if len(self.commit) in (40, 64) else self.commit  # SHA-1 or SHA-256
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ import weakref
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, NamedTuple
 
 from policycheck.errors import GitError
 from policycheck.gitsource import Change, raw_change
@@ -357,15 +357,24 @@ class CliRepo:
         found = _locate(start)
         if found is None:
             raise NotARepository(str(start))
-        self.bare, self.git_dir, self.common_dir, top = found
+        self.bare, self.git_dir, self.common_dir, top, self.object_format = found
         self.working_tree_dir = top
         self.git = _Runner(Path(top) if top is not None else Path(self.git_dir))
 
 
-def _locate(start: Path) -> tuple[bool, str, str, str | None] | None:
-    """(bare, git dir, common dir, top folder or None) of the repository holding start."""
-    for args in (("--is-bare-repository", "--absolute-git-dir", "--git-common-dir", "--show-toplevel"),
-                 ("--is-bare-repository", "--absolute-git-dir", "--git-common-dir")):
+class Location(NamedTuple):
+    bare: bool
+    git_dir: str
+    common_dir: str
+    top: str | None  # the top folder of the working tree; None when bare
+    object_format: str  # "sha1" or "sha256": how the repository names its objects
+
+
+def _locate(start: Path) -> Location | None:
+    """Where the repository holding start is, and its object format."""
+    for args in (("--show-object-format", "--is-bare-repository", "--absolute-git-dir", "--git-common-dir",
+                  "--show-toplevel"),
+                 ("--show-object-format", "--is-bare-repository", "--absolute-git-dir", "--git-common-dir")):
         try:
             proc = subprocess.run(["git", "rev-parse", *args], cwd=start, env=_environment(), capture_output=True)
         except OSError:  # not a folder, or no git
@@ -382,11 +391,12 @@ def _locate(start: Path) -> tuple[bool, str, str, str | None] | None:
                            " (or run as the user who owns it)")
         lines = _decode(proc.stdout).splitlines()
         if proc.returncode == 0 and len(lines) == len(args):
+            object_format, lines = lines[0], lines[1:]
             common = Path(lines[2])
             common = common if common.is_absolute() else (start / common)
             bare = lines[0] == "true"
             top = lines[3] if len(lines) > 3 and not bare else None
             if top is None and not bare:
                 continue  # inside the Git directory of a repository with a working tree: ask again
-            return bare, lines[1], os.path.normpath(common), top
+            return Location(bare, lines[1], os.path.normpath(common), top, object_format)
     return None

@@ -17,7 +17,6 @@ from pathlib import Path
 from policycheck.errors import GitError, UsageError
 from policycheck.promisor import Promisor
 
-EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 # What no ref name holds (`git check-ref-format`): control characters and white space. Anything else a
 # branch may be called (`fix/#123`, `feat/été`) passes; Git itself says whether the revision exists.
 _UNSAFE_REV = re.compile(r"[\x00-\x20\x7f\s]")
@@ -53,9 +52,14 @@ def raw_change(meta: str, path: str) -> Change:
     return Change(path, None) if status.startswith("D") else Change(path, new_blob, new_mode)
 
 
-def blob_id(data: bytes) -> str:
-    """The id Git would give this content (used for working-tree files)."""
-    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+def blob_id(data: bytes, object_format: str = "sha1") -> str:
+    """The id Git would give this content (used for working-tree files), in the repository's object format."""
+    return hashlib.new(object_format, b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def empty_tree(object_format: str = "sha1") -> str:
+    """The empty tree's id (what a root commit is compared with): 4b825dc… in SHA-1, 6ef19b4… in SHA-256."""
+    return hashlib.new(object_format, b"tree 0\0").hexdigest()
 
 
 class GitSource:
@@ -79,6 +83,7 @@ class GitSource:
         self.bare = self.repo.bare
         self.root = Path(str(self.repo.working_tree_dir)) if not self.bare else Path(self.repo.git_dir)
         self.promisor = Promisor(self.repo.git_dir, self._run)
+        self.object_format = self.repo.object_format
 
     # -- plumbing ---------------------------------------------------------
     def _run(self, *args: str, env: dict[str, str] | None = None) -> str:
@@ -95,6 +100,10 @@ class GitSource:
         except (ValueError, OSError, self._exc) as exc:
             raise GitError(self.promisor.missing_message(sha) or f"cannot read object {sha}: {exc}") from None
         return bytes(data)
+
+    def blob_id(self, data: bytes) -> str:
+        """The id this repository would give this content."""
+        return blob_id(data, self.object_format)
 
     # -- revisions --------------------------------------------------------
     def head(self) -> str | None:
@@ -179,7 +188,7 @@ class GitSource:
     def diff(self, old: str | None, new: str) -> list[Change]:
         """Files that differ between two commits (old None: the empty tree)."""
         out = self._run("diff-tree", "-r", "-z", "--no-renames", "--raw", "--no-commit-id",
-                        "--end-of-options", old or EMPTY_TREE, new)
+                        "--end-of-options", old or empty_tree(self.object_format), new)
         parts = out.split("\0")
         changes: list[Change] = []
         i = 0

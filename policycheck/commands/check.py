@@ -15,7 +15,7 @@ from policycheck.engine import Engine
 from policycheck.errors import GitError, UsageError
 from policycheck.findings import PASS, STAGED, WORKTREE, CommitResult, PolicyInfo, Report
 from policycheck.gitbatch import BlobSupply, PendingDiffs
-from policycheck.gitsource import Change, CommitInfo, GitSource, blob_id, check_revision
+from policycheck.gitsource import Change, CommitInfo, GitSource, check_revision
 from policycheck.loader import LINK_MODE, Loader
 from policycheck.policy import Policy
 from policycheck.runner import DERIVE_LIMIT, Runner, Target
@@ -92,7 +92,7 @@ def plan(source: GitSource, opts: CheckOptions) -> tuple[list[Target], str | Non
         if data is None:
             continue
         present.add(path)
-        sha = blob_id(data)
+        sha = source.blob_id(data)
         if tree.get(path, ("", ""))[1] != sha:
             changes.append((Change(path, sha), data))
     deleted = [Change(p, None) for p in tree if p not in present]
@@ -143,7 +143,7 @@ def _base_commit(source: GitSource, ref: str) -> str:
         pass
     name = ref.removeprefix("refs/remotes/")
     remote, _, branch = name.partition("/")
-    if re.fullmatch(r"[0-9a-fA-F]{7,40}", ref):
+    if re.fullmatch(r"[0-9a-fA-F]{7,64}", ref):
         fetch = f"git fetch origin {ref}"
     elif branch and not name.startswith("refs/"):
         # The explicit refspec also works in a single-branch clone, which would leave
