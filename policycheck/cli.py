@@ -141,6 +141,21 @@ def status(paths: tuple[str, ...], rev: str | None, repo: str | None, config_fil
     _write(run_status(paths, rev, repo, config_file, profile, fmt), output)
 
 
+@cli.command(epilog=EXIT_HELP)
+@click.argument("path", required=False)
+@click.option("--rev", metavar="REV", help="Read the files at this revision instead of from disk.")
+@click.option("--repo", metavar="DIR", help="The repository (default: the one containing the current folder).")
+@click.option("--config", "config_file", metavar="FILE", help="Configuration file.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--output", "-o", metavar="FILE", help="Write here (atomically) instead of stdout.")
+def inventory(path: str | None, rev: str | None, repo: str | None, config_file: str | None, fmt: str,
+              output: str | None) -> None:
+    """List what a state deploys: with PATH, what `kustomize build PATH` emits; else every object judged."""
+    from policycheck.commands.inventory import run_inventory
+
+    _write(run_inventory(path, rev, repo, config_file, fmt), output)
+
+
 @cli.group()
 def policies() -> None:
     """List and explain the policies in force."""

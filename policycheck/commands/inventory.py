@@ -1,0 +1,99 @@
+"""`policycheck inventory`: what a state deploys, object by object, and why.
+
+With PATH (a folder holding a kustomization) it is what `kustomize build PATH`
+emits; without, every object the state judges. Files are read from disk (the
+repository's working tree, or the current folder outside Git) or, with `--rev`,
+from a commit; `file` is always relative to the repository root.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from policycheck import inventoryreport
+from policycheck.build.files import DiskFiles, Files, TreeFiles
+from policycheck.build.kustomize import Builder, kustomization_file
+from policycheck.errors import GitError, UsageError
+
+if TYPE_CHECKING:
+    from policycheck.gitsource import GitSource
+
+
+def run_inventory(path: str | None, rev: str | None, repo: str | None, config_file: str | None, fmt: str) -> str:
+    source, root = _source(repo, rev is not None)
+    files: Files
+    if rev is not None:
+        assert source is not None
+        sha = source.resolve(rev)
+        tree = {p: b for p, (m, b) in source.tree(sha).items() if not m.startswith(("120", "160"))}
+        files = TreeFiles(tree, lambda p: source.read_blob(tree[p]))
+    else:
+        files = DiskFiles(str(root))
+    if path is None:
+        return _state_inventory(source, root, rev, config_file, fmt)
+    folder = _folder(path, root, rev is not None)
+    if kustomization_file(files, folder) is None:
+        raise UsageError(f"{path}: no kustomization.yaml in this folder")
+    build = Builder(files).build(folder)
+    return inventoryreport.render_build(build, fmt)
+
+
+def _source(repo: str | None, need_git: bool) -> tuple[GitSource | None, Path]:
+    from policycheck.gitsource import GitSource
+
+    try:
+        source = GitSource(repo)
+    except GitError:
+        if need_git:
+            raise
+        return None, Path(repo or os.getcwd()).resolve()
+    top = source.repo.working_tree_dir
+    return source, Path(top).resolve() if top is not None else Path(repo or os.getcwd()).resolve()
+
+
+def _folder(path: str, root: Path, from_git: bool) -> str:
+    """PATH relative to the repository root, with `/` ("" is the root)."""
+    if from_git:
+        rel = Path(path.strip("/") or ".")
+    else:
+        full = (Path.cwd() / path).resolve()
+        try:
+            rel = full.relative_to(root)
+        except ValueError:
+            raise UsageError(f"{path}: outside the repository {root}") from None
+    text = rel.as_posix()
+    return "" if text == "." else text
+
+
+def _state_inventory(source: GitSource | None, root: Path, rev: str | None, config_file: str | None,
+                     fmt: str) -> str:
+    from policycheck.loader import Loader, load_paths
+    from policycheck.setup_run import load_config
+
+    if rev is not None:
+        from policycheck.gitbatch import BlobStream
+
+        assert source is not None
+        sha = source.resolve(rev)
+        config = load_config(source, sha, config_file, None)
+        files = source.tree(sha)
+        wanted = [b for p, (m, b) in sorted(files.items()) if config.wants(p) and not m.startswith(("120", "160"))]
+        with BlobStream(str(source.repo.git_dir), wanted) as stream:
+            def read(blob: str) -> bytes:
+                data = stream.get(blob)
+                return data if data is not None else source.read_blob(blob)
+
+            loader = Loader(config, read)
+            state = loader.state(files)
+    else:
+        config = load_config(None, None, config_file, root)
+        cwd = Path.cwd()
+        try:
+            os.chdir(root)  # paths of the state are relative to the repository root
+            loader = Loader(config)
+            state = load_paths((".",), config, loader)
+        finally:
+            os.chdir(cwd)
+    return inventoryreport.render_state(state, fmt)
