@@ -67,8 +67,8 @@ def test_errors_name_the_file_and_line(tmp_path: Path) -> None:
 
 def test_without_path_lists_every_object_the_state_judges(tmp_path: Path) -> None:
     repo = GitRepo(tmp_path / "repo")
-    repo.commit("app", {"apps/route.yaml": ROUTE, "apps/kustomization.yaml": "namespace: web\nresources: [route.yaml]\n",
-                        "infra/svc.yaml": SERVICE})
+    repo.commit("app", {"apps/route.yaml": ROUTE, "infra/svc.yaml": SERVICE,
+                        "apps/kustomization.yaml": "namespace: web\nresources: [route.yaml]\n"})
     proc = run_cli("inventory", "--rev", "HEAD", "--repo", str(repo.path), "--format", "json")
     assert proc.returncode == 0, proc.stderr
     assert sorted(_objects(proc.stdout)) == [("HTTPRoute", "web", "web", "apps/route.yaml", 1),
