@@ -1,0 +1,1 @@
+"""What `kustomize build` emits for a folder, computed without the kustomize binary (docs/gitops.md)."""
