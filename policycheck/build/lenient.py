@@ -26,4 +26,4 @@ _Lenient.add_constructor("tag:yaml.org,2002:value", _Lenient.construct_yaml_str)
 
 def load_lenient(text: str) -> list[Any]:
     """Every document of the stream; raises yaml.YAMLError as PyYAML does for anything else."""
-    return list(yaml.load_all(text, Loader=_Lenient))  # noqa: S506 - a SafeLoader subclass
+    return list(yaml.load_all(text, Loader=_Lenient))
