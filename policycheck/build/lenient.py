@@ -14,14 +14,14 @@ class _Lenient(yaml.SafeLoader):
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(AliasEvent):
             return Composer.compose_node(self, parent, index)
-        event = self.peek_event()
+        event = self.peek_event()  # type: ignore[no-untyped-call]
         anchor = event.anchor if isinstance(event, (ScalarEvent, SequenceStartEvent, MappingStartEvent)) else None
         if anchor is not None:
             self.anchors.pop(anchor, None)  # a later definition replaces the earlier one
         return Composer.compose_node(self, parent, index)
 
 
-_Lenient.add_constructor("tag:yaml.org,2002:value", _Lenient.construct_yaml_str)
+_Lenient.add_constructor("tag:yaml.org,2002:value", _Lenient.construct_yaml_str)  # type: ignore[type-var]
 
 
 def load_lenient(text: str) -> list[Any]:
