@@ -70,3 +70,6 @@ class Diagnostic:
     message: str
     # The object concerned, when there is one (a copy of an object defined twice).
     resource: ResourceRef | None = field(default=None, compare=False)
+    # Its identity across commits when not its id alone: a manifest that cannot be read names
+    # its content, so every change that leaves it unreadable is judged anew.
+    ref: str = field(default="", compare=False)

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import IO, NamedTuple
 
 from policycheck.errors import GitError
-from policycheck.gitsource import Change, raw_change
+from policycheck.gitsource import Change, Oversized, raw_change, read_capped
 
 
 def _feed(stdin: IO[bytes], lines: list[bytes]) -> None:
@@ -54,8 +54,10 @@ class BlobStream:
     at several paths, such as a file moved).
     """
 
-    def __init__(self, git_dir: str, shas: Iterable[str], max_ahead: int | None = None) -> None:
+    def __init__(self, git_dir: str, shas: Iterable[str], max_ahead: int | None = None,
+                 limit: int | None = None) -> None:
         listed = list(shas)
+        self._limit = limit  # content past this many bytes is handed out as its `Oversized` head
         self._order = list(dict.fromkeys(listed))
         self._more = {sha: n - 1 for sha, n in Counter(listed).items() if n > 1}  # hand-outs after the first
         self._pending = set(self._order)  # listed, not read yet
@@ -97,7 +99,12 @@ class BlobStream:
             if len(header) != 3:
                 self.close()
                 raise GitError(f"cannot read object {current}: {b' '.join(header).decode(errors='replace')}")
-            data = read(int(header[2]) + 1)[:-1]
+            try:
+                data = _read_object(read, int(header[2]), self._limit)
+                read(1)
+            except OSError:
+                self.close()
+                raise GitError(f"cannot read object {current}: git stopped while sending it") from None
             if not self._pending:
                 self.close()
             self._ahead[current] = data
@@ -144,8 +151,10 @@ class BlobSupply:
     """
 
     def __init__(self, git_dir: str, fallback: Callable[[str], bytes], extra: Mapping[str, bytes] | None = None,
-                 max_ahead: int = 64 << 20, prefetch: Callable[[Sequence[str]], None] | None = None) -> None:
+                 max_ahead: int = 64 << 20, prefetch: Callable[[Sequence[str]], None] | None = None,
+                 limit: int | None = None) -> None:
         self._git_dir = git_dir
+        self._limit = limit
         self._prefetch = prefetch
         self._fallback = fallback
         self._extra = extra if extra is not None else {}
@@ -172,7 +181,7 @@ class BlobSupply:
             yield
             return
         self._fetch(shas)
-        stream = BlobStream(self._git_dir, shas)
+        stream = BlobStream(self._git_dir, shas, limit=self._limit)
         self._streams.append(stream)
         try:
             yield
@@ -184,7 +193,7 @@ class BlobSupply:
         """Blobs read from now on, in about this order, streamed until `close` (under any `streaming` block)."""
         if len(shas) >= 2:
             self._fetch(shas)
-            self._streams.insert(0, BlobStream(self._git_dir, shas, self._max_ahead))
+            self._streams.insert(0, BlobStream(self._git_dir, shas, self._max_ahead, self._limit))
 
     def _fetch(self, shas: Sequence[str]) -> None:
         """A partial clone's missing blobs in one fetch, before the stream would fetch them one by one."""
@@ -319,8 +328,9 @@ class _Runner:
     def rev_parse(self, *args: str) -> str:
         return self.execute(["git", "rev-parse", *args])
 
-    def get_object_data(self, sha: str) -> tuple[str, str, int, bytes]:
-        """(id, type, size, content) of one object; ValueError when the repository does not have it."""
+    def get_object_data(self, sha: str, limit: int | None = None) -> tuple[str, str, int, bytes]:
+        """(id, type, size, content) of one object, the content `Oversized` past `limit` bytes;
+        ValueError when the repository does not have it."""
         proc = self._batch
         if proc is None or proc.poll() is not None:
             proc = self._batch = subprocess.Popen(["git", "cat-file", "--batch"], cwd=self.cwd, env=_environment(),
@@ -337,10 +347,20 @@ class _Runner:
         if len(fields) != 3:
             raise ValueError(f"SHA could not be resolved, git returned: {_decode(header).strip()!r}")
         size = int(fields[2])
-        data = proc.stdout.read(size + 1)
-        if len(data) != size + 1:
+        data = _read_object(proc.stdout.read, size, limit)
+        if proc.stdout.read(1) != b"\n":
             raise OSError("git cat-file stopped while sending an object")
-        return _decode(fields[0]), _decode(fields[1]), size, data[:-1]
+        return _decode(fields[0]), _decode(fields[1]), size, data
+
+
+def _read_object(read: Callable[[int], bytes], size: int, limit: int | None) -> bytes:
+    """An object's content from `cat-file --batch`: whole, or past `limit` its `Oversized` head."""
+    if limit is not None and size > limit:
+        return Oversized(read_capped(read, size), size)
+    data = read(size)
+    if len(data) != size:
+        raise OSError("git cat-file stopped while sending an object")
+    return data
 
 
 def _close(proc: subprocess.Popen[bytes]) -> None:

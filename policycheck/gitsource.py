@@ -11,8 +11,10 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from policycheck.errors import GitError, UsageError
 from policycheck.promisor import Promisor
@@ -52,8 +54,63 @@ def raw_change(meta: str, path: str) -> Change:
     return Change(path, None) if status.startswith("D") else Change(path, new_blob, new_mode)
 
 
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024  # files larger than this are not parsed unless the configuration says so
+HEAD_BYTES = 64 * 1024  # what is kept of a file over the size limit: enough to tell whether it is a manifest
+_CHUNK = 1 << 20
+
+
+class Oversized(bytes):
+    """The first bytes of content over the size limit, with its full size: such content is never held whole.
+
+    `oid` is its blob id when it was hashed while read (a working-tree file); `whole()` reads it
+    all again when a configuration raises the limit above its size (None when it cannot).
+    """
+
+    size: int
+    oid: str
+    _whole: Callable[[], bytes] | None
+
+    def __new__(cls, head: bytes, size: int, oid: str = "", whole: Callable[[], bytes] | None = None) -> Oversized:
+        obj = super().__new__(cls, head[:HEAD_BYTES])
+        obj.size, obj.oid, obj._whole = size, oid, whole
+        return obj
+
+    def whole(self) -> bytes | None:
+        return self._whole() if self._whole is not None else None
+
+
+def read_capped(read: Callable[[int], bytes], size: int, digest: Any = None) -> bytes:
+    """Read `size` bytes by chunks (each fed to `digest`), keeping only the first HEAD_BYTES."""
+    head = b""
+    left = size
+    while left > 0:
+        chunk = read(min(_CHUNK, left))
+        if not chunk:
+            raise OSError("the content ended before its size")
+        left -= len(chunk)
+        if digest is not None:
+            digest.update(chunk)
+        if len(head) < HEAD_BYTES:
+            head += chunk[:HEAD_BYTES - len(head)]
+    return head
+
+
+def read_file(full: Path, cap: int = DEFAULT_MAX_BYTES, object_format: str = "sha1") -> bytes:
+    """A file's bytes, or past `cap` bytes its `Oversized` head (hashed on the way, never held whole)."""
+    size = full.stat().st_size
+    if size <= cap:
+        return full.read_bytes()
+    digest = hashlib.new(object_format, b"blob %d\0" % size)
+    with open(full, "rb") as fh:
+        head = read_capped(fh.read, size, digest)
+    return Oversized(head, size, digest.hexdigest(), full.read_bytes)
+
+
 def blob_id(data: bytes, object_format: str = "sha1") -> str:
-    """The id Git would give this content (used for working-tree files), in the repository's object format."""
+    """The id Git would give this content (used for working-tree files), in the repository's object format
+    (an `Oversized` head has it from when it was read)."""
+    if isinstance(data, Oversized) and data.oid:
+        return data.oid
     return hashlib.new(object_format, b"blob %d\0" % len(data) + data).hexdigest()
 
 
@@ -94,15 +151,16 @@ class GitSource:
             msg = (exc.stderr or "").strip().replace("stderr: ", "").strip("'\n ")
             raise GitError(f"git {args[0]} failed: {msg.splitlines()[-1] if msg else exc}") from None
 
-    def read_blob(self, sha: str) -> bytes:
+    def read_blob(self, sha: str, limit: int | None = None) -> bytes:
+        """A blob's content; past `limit` bytes its `Oversized` head only."""
         try:
-            _, _, _, data = self._git.get_object_data(sha)
+            _, _, _, data = self._git.get_object_data(sha, limit)
         except (ValueError, OSError, self._exc) as exc:
             raise GitError(self.promisor.missing_message(sha) or f"cannot read object {sha}: {exc}") from None
-        return bytes(data)
+        return data
 
     def blob_id(self, data: bytes) -> str:
-        """The id this repository would give this content."""
+        """The id this repository would give this content (hashed while it was read, when oversized)."""
         return blob_id(data, self.object_format)
 
     # -- revisions --------------------------------------------------------
@@ -229,7 +287,7 @@ class GitSource:
             resolved = full.resolve()
             if self.root.resolve() not in resolved.parents:
                 return None
-            return full.read_bytes()
+            return read_file(full, object_format=self.object_format)
         except FileNotFoundError:
             return None
         except OSError as exc:

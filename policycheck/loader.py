@@ -16,7 +16,7 @@ from policycheck.config import Config
 from policycheck.diagnostics import SKIPPED, Diagnostic
 from policycheck.gitops.kustomize import Kustomization, is_kustomization
 from policycheck.gitops.layout import Layout, Memory
-from policycheck.gitsource import Change, blob_id
+from policycheck.gitsource import Change, blob_id, read_file
 from policycheck.manifests import (
     chart_file,
     chart_folder,
@@ -236,7 +236,7 @@ def load_paths(paths: Iterable[str], config: Config, loader: Loader | None = Non
             if not config.wants(rel) and not root.is_file():
                 continue
             try:
-                data = full.read_bytes()
+                data = read_file(full, config.max_file_bytes)
             except OSError as exc:
                 entries.append(FileEntry(label, "", (), (Diagnostic(label, 1, SKIPPED, "warning",
                                                                     f"cannot be read: {exc.strerror}"),)))

@@ -8,15 +8,16 @@ and a `manifest-parse-error` naming the line.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 from policycheck.diagnostics import DUPLICATE_KEY, PARSE_ERROR, SKIPPED, Diagnostic
+from policycheck.gitsource import DEFAULT_MAX_BYTES, HEAD_BYTES, Oversized
 from policycheck.model import Resource, ResourceKey, group_of, is_cluster_scoped
 from policycheck.state import FileEntry
 from policycheck.yamlsource import LineMap, error_line, error_text, load_stream
 
-DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 CHART_FILE = "Chart.yaml"
 HELM_TEMPLATE = "Helm chart template; rendered objects are not checked"
 _LFS_HEADER = b"version https://git-lfs.github.com/spec/v1"
@@ -58,11 +59,53 @@ def is_chart_template_entry(entry: FileEntry) -> bool:
         and entry.diagnostics[0].id == SKIPPED
 
 
-def decode(path: str, data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[str | None, Diagnostic | None]:
+def unreadable_manifest(path: str, blob: str, why: str) -> Diagnostic:
+    """A file that is a manifest and cannot be read: an error of the change that makes it so.
+
+    Its identity is its content, so a change that edits a manifest nobody can read (to slip a
+    route past the check) is judged anew; one that leaves it alone carries it as pre-existing.
+    """
+    return Diagnostic(path, 1, PARSE_ERROR, "error", f"{why}: its objects cannot be checked",
+                      ref=f"{PARSE_ERROR}:{blob}" if blob else "")
+
+
+def oversized(path: str, head: bytes, size: int, max_bytes: int, blob: str = "") -> Diagnostic:
+    """A file over the size limit, known by its first bytes only: an error when they start a manifest
+    (padding must not switch a route's check off), else a warning naming the size."""
+    over = f"file is {size} bytes, over the {max_bytes}-byte limit (maxFileBytes)"
+    if looks_like_manifest(head):
+        return unreadable_manifest(path, blob, f"{over}; split it or raise the limit")
+    return Diagnostic(path, 1, SKIPPED, "warning", f"{over}; not checked")
+
+
+_TOP_KEY = re.compile(rb"^[\"']?(apiVersion|kind)[\"']?\s*:", re.MULTILINE)
+_JSON_KEY = re.compile(rb"\"(apiVersion|kind)\"\s*:")
+_DOC_END = re.compile(rb"^(---|\.\.\.)(\s|$)", re.MULTILINE)
+
+
+def looks_like_manifest(head: bytes) -> bool:
+    """Whether the first document of a file, as far as `head` holds it, has both `apiVersion` and `kind`.
+    A head with no content at all (only comments) is taken for one: it cannot be told apart."""
+    text = re.sub(rb"(?m)^\s*(#.*)?(\r?\n|$)", b"", head.lstrip(b"\xef\xbb\xbf"))  # blank and comment lines
+    text = re.sub(rb"\A(---|%.*)[^\n]*\n", b"", text)  # a leading document marker or directive
+    if not text.strip():
+        return True
+    end = _DOC_END.search(text)
+    first = text[:end.start()] if end else text
+    keys = _JSON_KEY if first.lstrip().startswith(b"{") else _TOP_KEY
+    return {m.group(1) for m in keys.finditer(first)} == {b"apiVersion", b"kind"}
+
+
+def decode(path: str, data: bytes, max_bytes: int = DEFAULT_MAX_BYTES,
+           blob: str = "") -> tuple[str | None, Diagnostic | None]:
     """The file's text, or the diagnostic that says why it is not read."""
+    if isinstance(data, Oversized):  # only its head was read
+        whole = data.whole() if data.size <= max_bytes else None
+        if whole is None:
+            return None, oversized(path, data, data.size, max_bytes, blob)
+        data = whole
     if len(data) > max_bytes:
-        return None, Diagnostic(path, 1, SKIPPED, "warning",
-                                f"file is {len(data)} bytes, over the {max_bytes}-byte limit; not checked")
+        return None, oversized(path, data[:HEAD_BYTES], len(data), max_bytes, blob)
     if data.startswith(_LFS_HEADER):
         return None, Diagnostic(path, 1, SKIPPED, "warning",
                                 "Git LFS pointer; the manifest itself is not in the repository, not checked")
@@ -93,7 +136,7 @@ def parse_file(
 ) -> FileEntry:
     """The objects and diagnostics of one file; with `lines`, its line numbers read while parsing
     (see `load_stream`) rather than when a finding first asks."""
-    text, problem = decode(path, data, max_bytes)
+    text, problem = decode(path, data, max_bytes, blob)
     if text is None:
         return FileEntry(path, blob, (), (problem,) if problem else ())
     loaded = load_stream(text, lines)

@@ -444,7 +444,7 @@ def _operations(old: State, new: State, changed_files: set[str] | None) -> dict[
 
 
 def _diagnostic_finding(d: Diagnostic) -> Finding:
-    ref = d.message.split(" is already defined")[0] if d.id == DUPLICATE else d.id
+    ref = d.message.split(" is already defined")[0] if d.id == DUPLICATE else (d.ref or d.id)
     return Finding(d.file, d.line, d.id, d.message, d.severity, d.resource, "none", ref)
 
 

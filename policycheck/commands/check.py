@@ -239,7 +239,9 @@ def _judge(source: GitSource, opts: CheckOptions, targets: list[Target], config:
     """One run over the targets: the report, the loader that made its states, and its snapshot store
     (pruned by the caller, once every run is done)."""
     git_dir = str(source.repo.git_dir)
-    blobs = BlobSupply(git_dir, source.read_blob, _WORKTREE_DATA, prefetch=source.promisor.fetch)
+    limit = config.max_file_bytes
+    blobs = BlobSupply(git_dir, lambda sha: source.read_blob(sha, limit), _WORKTREE_DATA,
+                       prefetch=source.promisor.fetch, limit=limit)
     read = blobs.read
     loader = Loader(config, read)
     if parsed_by is not None:

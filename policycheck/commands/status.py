@@ -61,10 +61,10 @@ def _run_status(paths: tuple[str, ...], rev: str | None, repo: str | None, confi
             wanted = [b for p, (m, b) in sorted(files.items())
                       if cfg.wants(p) and m != LINK_MODE and not m.startswith("160")]
             source.promisor.fetch(wanted)
-            with BlobStream(str(source.repo.git_dir), wanted) as stream:
+            with BlobStream(str(source.repo.git_dir), wanted, limit=cfg.max_file_bytes) as stream:
                 def read(blob: str) -> bytes:
                     data = stream.get(blob)
-                    return data if data is not None else source.read_blob(blob)
+                    return data if data is not None else source.read_blob(blob, cfg.max_file_bytes)
 
                 loader = Loader(cfg, read)
                 return loader.state(files), loader

@@ -41,9 +41,9 @@ def test_a_range_reads_no_blob_one_by_one(repo: GitRepo, monkeypatch: pytest.Mon
     round_trips: list[str] = []
     one_by_one = GitSource.read_blob
 
-    def counted(self: GitSource, sha: str) -> bytes:
+    def counted(self: GitSource, sha: str, limit: int | None = None) -> bytes:
         round_trips.append(sha)
-        return one_by_one(self, sha)
+        return one_by_one(self, sha, limit)
 
     monkeypatch.setattr(GitSource, "read_blob", counted)
     assert render_report(run_check(opts), "json") == expected
@@ -59,6 +59,6 @@ def test_a_large_staged_change_is_read_in_one_stream(repo: GitRepo, monkeypatch:
     repo.stage({f"apps/svc-{i}.yaml": service(f"svc-{i}") for i in range(6)})
     round_trips: list[str] = []
     one_by_one = GitSource.read_blob
-    monkeypatch.setattr(GitSource, "read_blob", lambda self, sha: round_trips.append(sha) or one_by_one(self, sha))
+    monkeypatch.setattr(GitSource, "read_blob", lambda self, sha, limit=None: round_trips.append(sha) or one_by_one(self, sha, limit))
     report = run_check(CheckOptions(repo=str(repo.path), staged=True, no_cache=True))
     assert report.commits[0].changes and round_trips == []
