@@ -59,6 +59,7 @@ def test_a_large_staged_change_is_read_in_one_stream(repo: GitRepo, monkeypatch:
     repo.stage({f"apps/svc-{i}.yaml": service(f"svc-{i}") for i in range(6)})
     round_trips: list[str] = []
     one_by_one = GitSource.read_blob
-    monkeypatch.setattr(GitSource, "read_blob", lambda self, sha, limit=None: round_trips.append(sha) or one_by_one(self, sha, limit))
+    monkeypatch.setattr(GitSource, "read_blob",
+                        lambda self, sha, limit=None: round_trips.append(sha) or one_by_one(self, sha, limit))
     report = run_check(CheckOptions(repo=str(repo.path), staged=True, no_cache=True))
     assert report.commits[0].changes and round_trips == []
