@@ -37,6 +37,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO, Any
 
+from policycheck.background import in_background, wait_for_writers
 from policycheck.collector import long_lived
 from policycheck.config import Config
 from policycheck.state import FileEntry
@@ -201,6 +202,7 @@ class ParseCache:
 
     def __init__(self, folder: Path, config: Config, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         self.folder = folder
+        wait_for_writers(folder)  # an earlier run's child may still be writing what this run reads
         self.max_bytes = max_bytes
         self._salt = f"{code_digest()}|{config_digest(config)}"
         self._mem: dict[str, FileEntry] = {}
@@ -278,10 +280,14 @@ class ParseCache:
         # In parts pickled one by one: a pickler holds on to everything it has written until it is
         # done, which for a whole tree at once is more memory than the tree itself.
         parts = [{k: self._mem[k] for k in stored[i:i + PACK_PART]} for i in range(0, len(stored), PACK_PART)]
-        if self._write(key, parts or [{}]):
-            self._packs.add(key)
-            if latest:
+        self._packs.add(key)
+        self.writes += 1
+
+        def write() -> None:
+            if self._write(key, parts or [{}]) and latest:
                 self._write_file(self.folder / LATEST, key.encode())
+
+        in_background(self.folder, write)  # its entries are in memory: the rest of the run has them
 
     # -- files ---------------------------------------------------------------
     def _read(self, key: str) -> list[Any] | None:

@@ -237,7 +237,10 @@ def run() -> NoReturn:
     close with the process. Tests call `main` and keep their interpreter, and so
     does a run under a profiler or tracer (coverage), which writes at exit.
     """
+    from policycheck.background import write_in_background
     from policycheck.launch import stop
+
+    write_in_background()  # this process exits without waiting: its cache is written by children
 
     unwind = signal.getsignal(signal.SIGINT) is stop
     if unwind:  # Python's KeyboardInterrupt while main runs: what it opened is closed on the way out

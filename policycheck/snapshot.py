@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO, Any
 
+from policycheck.background import in_background
 from policycheck.cache import code_digest, read_entry, safe_loads, write_entry
 from policycheck.config import Config
 from policycheck.gitops.layout import Memory
@@ -220,19 +221,21 @@ class SnapshotStore:
         if key is None or memory is None:
             return
         layout = self.loader.layout
-        lines = _line_maps([*ev.state.files.values(), *memory.raw.values()])
 
         def dump(fh: IO[bytes]) -> None:  # straight to the file: a snapshot is tens of megabytes
-            pickler = _Pickler(fh, lines)
+            pickler = _Pickler(fh, _line_maps([*ev.state.files.values(), *memory.raw.values()]))
             pickler.dump((_TAG, rev, pickler.reader, ev, memory, layout.first_seen, layout.generation))
 
-        try:
-            written = write_entry(self._file(key), key, dump)
-        except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
-            return  # an object not meant to be stored (an extension's locator): computed again next time
-        if written:
-            self.writes += 1
-            self._prune()
+        def write() -> None:
+            try:
+                written = write_entry(self._file(key), key, dump)
+            except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+                return  # an object not meant to be stored (an extension's locator): computed again next time
+            if written:
+                self._prune()
+
+        self.writes += 1
+        in_background(self.folder.parent, write)  # the child pickles the state as it is now
 
     def prune(self, keep: int) -> None:
         """Keep the `keep` most recently written or used snapshots from now on (a run judging several

@@ -56,8 +56,10 @@ CASES = [
          ("manifest-parse-error", MISSING, "bad.yaml:13")),
     Case("harmless-aliases-pass", {"ok.yaml": "a: &x {b: 1}\nc: *x\nd: *x\n"}, 0, (), ("manifest-parse-error",)),
     # -- size, encoding, binary --------------------------------------------------------------------
-    Case("over-size-limit", {"big.yaml": route("nowhere") + "#" * 400 + "\n"}, 0,
-         ("manifest-skipped", "over the 300-byte limit"), (MISSING,), config="maxFileBytes: 300\n"),
+    Case("over-size-limit", {"big.yaml": route("nowhere") + "#" * 400 + "\n"}, 1,
+         ("manifest-parse-error", "over the 300-byte limit"), (MISSING,), config="maxFileBytes: 300\n"),
+    Case("over-size-data", {"big.yaml": "values:\n" + "  - 1\n" * 100}, 0,
+         ("manifest-skipped", "over the 300-byte limit"), config="maxFileBytes: 300\n"),
     Case("binary", {"bin.yaml": b"\x00\x01\x02kind: Service\n"}, 0, ("manifest-skipped", "binary content")),
     Case("latin-1", {"bad.yaml": "apiVersion: v1\n# caf\xe9\n".encode("latin-1")}, 1,
          ("manifest-parse-error", "bad.yaml:2", "not UTF-8")),
