@@ -139,7 +139,7 @@ class GitSource:
         self._exc = GitCommandFailed
         self.bare = self.repo.bare
         self.root = Path(str(self.repo.working_tree_dir)) if not self.bare else Path(self.repo.git_dir)
-        self.promisor = Promisor(self.repo.git_dir, self._run)
+        self.promisor = Promisor(self.repo.git_dir, self._run, self.repo.common_dir)
         self.object_format = self.repo.object_format
 
     # -- plumbing ---------------------------------------------------------

@@ -10,6 +10,7 @@ with one `git fetch`, as Git's own lazy fetch does for one object.
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Callable, Iterable
 
@@ -22,8 +23,9 @@ _FETCH = ["-c", "fetch.negotiationAlgorithm=noop", "fetch", "--no-tags", "--no-w
 class Promisor:
     """The promisor remote of a repository (None when it is a full clone) and the objects it has."""
 
-    def __init__(self, git_dir: str, run: Callable[..., str]) -> None:
+    def __init__(self, git_dir: str, run: Callable[..., str], common_dir: str | None = None) -> None:
         self._git_dir = git_dir
+        self._common_dir = common_dir or git_dir
         self._run = run
         self._remote: str | bool | None = False  # False: not asked yet
         self._present: set[str] | None = None
@@ -31,7 +33,9 @@ class Promisor:
     def remote(self) -> str | None:
         """The remote a missing object is fetched from, or None in a full clone."""
         if self._remote is False:
-            self._remote = _promisor_remote(self._run)
+            # A partial clone keeps a `.promisor` file beside each pack its remote sent: without
+            # one there is nothing to ask (and no git process to start, in a pre-commit hook).
+            self._remote = _promisor_remote(self._run) if _has_promisor_packs(self._common_dir) else None
         return self._remote if isinstance(self._remote, str) else None
 
     def fetch(self, shas: Iterable[str]) -> None:
@@ -68,6 +72,14 @@ class Promisor:
             return self._run("config", "--get", f"remote.{remote}.url").strip() or "no URL"
         except GitError:
             return "no URL"
+
+
+def _has_promisor_packs(common_dir: str) -> bool:
+    try:
+        packs = os.scandir(os.path.join(common_dir, "objects", "pack"))
+        return any(entry.name.endswith(".promisor") for entry in packs)
+    except OSError:
+        return False
 
 
 def _promisor_remote(run: Callable[..., str]) -> str | None:
