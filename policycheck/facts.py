@@ -37,6 +37,8 @@ def parent_fact(p: ParentStatus) -> dict[str, Any]:
         "presence": {"state": p.presence.state, "reason": p.presence.reason},
         "attachedTo": list(p.attached_to),
         "managed": p.managed,
+        "served": p.served,
+        "unservedMessage": p.unserved,
         "path": ["spec", "parentRefs", p.index],
     }
 

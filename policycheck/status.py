@@ -86,6 +86,10 @@ class ParentStatus:
     # Whether the implementation profile gives this parentRef any status at all
     # (Linkerd ignores Gateway parents).
     managed: bool = True
+    # When accepted: whether a listener it attached to serves its traffic (True / False /
+    # Unknown), and why not; None when not accepted.
+    served: str | None = None
+    unserved: str = ""
 
     def condition(self, ctype: str) -> Condition | None:
         return next((c for c in self.conditions if c.type == ctype), None)

@@ -96,6 +96,8 @@ def render_text(resolution: Resolution) -> str:
             for cond in parent.conditions:
                 if cond.status != "True" and cond.message:
                     lines.append(f"       {cond.type}: {cond.message}")
+            if parent.served == "False":
+                lines.append(f"       traffic not served: {parent.unserved}")
     for title, table in (("Gateway", resolution.gateways), ("ListenerSet", resolution.listener_sets)):
         for key in _sorted(table):
             gw = table[key]

@@ -2,13 +2,21 @@
 
 The listeners a parentRef selects are narrowed stage by stage, and the stage
 that leaves none gives the reason, as the spec orders them:
-1. sectionName / port select no listener that can take routes -> NoMatchingParent;
-2. no selected listener serves the route's kind, or admits its namespace
-   (allowedRoutes.namespaces Same / All / Selector) -> NotAllowedByListeners;
+1. sectionName / port select no listener -> NoMatchingParent ("a Route ParentRef
+   specifies a Port and/or SectionName that does not match any Listeners");
+2. no selected listener takes the route's kind (an unsupported protocol takes
+   none), or admits its namespace (allowedRoutes.namespaces Same / All /
+   Selector) -> NotAllowedByListeners ("no Listener whose allowedRoutes criteria
+   permit the route");
 3. no remaining listener hostname intersects the route's hostnames
    -> NoMatchingListenerHostname.
 A Selector on a namespace the repository does not define is undecided: when
 only such listeners remain, Accepted is Unknown rather than False.
+
+Listener status takes no part: "Listener or Route status does not impact
+successful attachment". A route attached only to listeners that are not
+accepted or not programmed is Accepted, with `served` False saying why its
+traffic is not served.
 
 Most routes a commit resolves again attach exactly as before (an edited backend
 weight, a changed Service): `AttachMemo` keeps each outcome with everything it
@@ -36,6 +44,18 @@ class Attachment:
     reason: str
     message: str
     listeners: tuple[str, ...] = ()
+    # Whether a listener the route attached to serves its traffic (True / False / Unknown), and why not.
+    served: str = TRUE
+    unserved: str = ""
+
+
+def _serving(attached: Sequence[ListenerState]) -> tuple[str, str]:
+    """True when some listener serves, else Unknown when some may, else False, with every listener's reason."""
+    answers = [s.serving for s in attached]
+    for status in (TRUE, UNKNOWN):
+        if any(a[0] == status for a in answers):
+            return status, "" if status == TRUE else "; ".join(why for st, why in answers if st == UNKNOWN)
+    return FALSE, "; ".join(why for _, why in answers)
 
 
 def _namespace_allowed(lookups: Lookups, state: ListenerState, namespace: str) -> bool | None:
@@ -100,12 +120,8 @@ def attach(lookups: Lookups, route: ResourceKey, hostnames: Sequence[str], ref: 
                 and (ref.port is None or s.listener.port == ref.port)]
     if not selected:
         return Attachment(FALSE, "NoMatchingParent", f"{parent_label} has no listener matching {_what(ref)}")
-    usable = [s for s in selected if s.accepted]
-    if not usable:
-        return Attachment(FALSE, "NoMatchingParent",
-                          f"{parent_label}: the listener matching {_what(ref)} is not accepted")
     kind = (route.group, route.kind)
-    usable = [s for s in usable if kind in s.supported_kinds]
+    usable = [s for s in selected if kind in s.attach_kinds]
     if not usable:
         return Attachment(FALSE, "NotAllowedByListeners",
                           f"no listener of {parent_label} matching {_what(ref)} allows kind {route.kind}")
@@ -123,7 +139,9 @@ def attach(lookups: Lookups, route: ResourceKey, hostnames: Sequence[str], ref: 
     sure = [s for s in sure if listener_accepts(s.listener.hostname, hostnames)]
     maybe = [s for s in maybe if listener_accepts(s.listener.hostname, hostnames)]
     if sure:
-        return Attachment(TRUE, "Accepted", f"attached to {parent_label}", tuple(s.listener.name for s in sure))
+        served, why = _serving(sure)
+        return Attachment(TRUE, "Accepted", f"attached to {parent_label}", tuple(s.listener.name for s in sure),
+                          served, why)
     if maybe:
         return Attachment(UNKNOWN, "Pending",
                           f"namespace {route.namespace} has no manifest in the repository; whether the listener "

@@ -14,11 +14,15 @@ Everything here is decided from the manifests alone:
 - ListenerSets: allowed by the parent's `allowedListeners` (`NotAllowed`),
   `ListenersNotValid`, and the Gateway's `attachedListenerSets`.
 
-Conflict precedence follows GEP-1713: Gateway listeners first (conflicts among
-them mark every listener involved), then ListenerSets by creationTimestamp and
-namespace/name, each listener losing to any earlier one it conflicts with.
-A listener whose references do not resolve still takes routes (only Accepted
-gates attachment), as the conformance suite asserts.
+Listeners are distinct per protocol (`conflict`); listeners of different
+protocols among HTTP, HTTPS and TLS on one port are distinct, and whether one
+address can serve them ("compatible listeners") is the implementation's call:
+they stay Accepted, with Programmed Unknown saying so (`compatibility`).
+Conflict precedence follows GEP-1713: Gateway listeners first, then ListenerSets
+by creationTimestamp and namespace/name; a listener loses to an accepted one of
+an earlier resource it conflicts with, and conflicts within one resource mark
+every listener involved. Routes attach to listeners whatever their status
+(attachment.py).
 """
 
 from __future__ import annotations
@@ -82,20 +86,42 @@ def _cond(ctype: str, ok: bool, reason: str, message: str = "") -> Condition:
     return Condition(ctype, TRUE if ok else FALSE, reason, message)
 
 
-def _protocol_family(protocol: str) -> str:
-    return "TLS" if protocol in ("HTTPS", "TLS") else protocol
+HOSTNAME_PROTOCOLS = frozenset({"HTTP", "HTTPS", "TLS"})
 
 
 def conflict(a: Listener, b: Listener) -> str | None:
-    """The conflict reason between two listeners on one address, or None."""
+    """Why two listeners are not distinct, or None when they are.
+
+    "The set of listeners that all share a protocol value MUST have different values
+    for at least one of these fields to be distinct: HTTP, HTTPS, TLS: Port, Hostname;
+    TCP, UDP: Port", and "all the Listeners that share a port with the TCP Listener are
+    not distinct". UDP is another transport: it shares no port with the others.
+    """
     if a.port is None or a.port != b.port:
         return None
-    if "UDP" in (a.protocol, b.protocol) and a.protocol != b.protocol:
-        return None  # another transport: the port is not shared
-    if _protocol_family(a.protocol) != _protocol_family(b.protocol):
+    if a.protocol == b.protocol:
+        return "HostnameConflict" if (a.hostname or "").lower() == (b.hostname or "").lower() else None
+    if "UDP" in (a.protocol, b.protocol):
+        return None
+    if "TCP" in (a.protocol, b.protocol):
         return "ProtocolConflict"
-    if (a.hostname or "").lower() == (b.hostname or "").lower():
-        return "HostnameConflict"
+    return None
+
+
+def compatibility(a: Listener, b: Listener) -> str | None:
+    """Why serving two distinct listeners together is up to the implementation, or None when it is not.
+
+    Listeners of different protocols among HTTP, HTTPS and TLS on one port are distinct, but
+    whether they are compatible ("The implementation can serve them in compliance with the
+    Addresses requirement") varies: "A combination that is compatible for one implementation
+    may not be compatible for another".
+    """
+    if a.port is None or a.port != b.port or a.protocol == b.protocol:
+        return None
+    if a.protocol in HOSTNAME_PROTOCOLS and b.protocol in HOSTNAME_PROTOCOLS:
+        first, second = sorted((a.protocol, b.protocol))
+        return (f"{first} and {second} listeners share port {a.port}: whether an implementation can serve them "
+                "on one address (compatible listeners) is implementation-specific")
     return None
 
 
@@ -157,7 +183,8 @@ def _basic(reads: Reads, listener: Listener, gateway: Resource | None) -> _Basic
     return _Basic(listener, problem, certs.worst(checks), supported)
 
 
-def _listener_state(basic: _Basic, conflicted: str | None) -> ListenerState:
+def _listener_state(basic: _Basic, conflicted: str | None, compat: str | None = None) -> ListenerState:
+    """A listener's conditions; `compat` says why its compatibility with another is the implementation's call."""
     problem = basic.accept_problem
     if conflicted and problem is None:
         problem = (conflicted, "conflicts with another listener on the same port")
@@ -171,6 +198,8 @@ def _listener_state(basic: _Basic, conflicted: str | None) -> ListenerState:
     elif refs.status != TRUE:
         programmed = Condition("Programmed", refs.status, "Invalid" if refs.status == FALSE else "Pending",
                                refs.message)
+    elif compat:
+        programmed = Condition("Programmed", UNKNOWN, "Pending", compat)
     else:
         programmed = Condition("Programmed", TRUE, "Programmed")
     conflicted_cond = (Condition("Conflicted", TRUE, conflicted) if conflicted
@@ -179,7 +208,7 @@ def _listener_state(basic: _Basic, conflicted: str | None) -> ListenerState:
     if not accepted and basic.accept_problem and basic.accept_problem[0] in ("UnsupportedProtocol", "UnsupportedValue"):
         kinds = ()
     return ListenerState(basic.listener, accepted, refs.status == TRUE, kinds,
-                         (accepted_cond, resolved_cond, programmed, conflicted_cond))
+                         (accepted_cond, resolved_cond, programmed, conflicted_cond), basic.supported)
 
 
 def _listener_set_allowed(reads: Reads, gateway: Resource, ls: Resource) -> tuple[str, str]:
@@ -204,35 +233,65 @@ def _ls_order(res: Resource) -> tuple[int, str, str, str]:
     return (0 if stamp else 1, stamp, res.key.namespace, res.key.name)
 
 
+def _compare(groups: Sequence[Sequence[_Basic]]) -> tuple[dict[tuple[int, int], str], dict[tuple[int, int], str]]:
+    """Conflict reasons and compatibility notes by (group, index), over listeners in precedence order.
+
+    Group 0 is the Gateway's own listeners, then each ListenerSet the Gateway admits, oldest
+    first. A listener that conflicts with an accepted listener of an earlier group loses to
+    it ("the first Listener in the precedence list MUST be accepted"); among the rest of one
+    group "The implementation MUST NOT pick one conflicting Listener as the winner" (and
+    ListenerSet listeners "follow the same rules of Listeners on a Gateway resource"), so
+    every listener of a conflict is marked.
+    """
+    conflicts: dict[tuple[int, int], str] = {}
+    taken: list[tuple[int, int, Listener]] = []
+    for g, group in enumerate(groups):
+        rest: list[tuple[int, Listener]] = []
+        for i, basic in enumerate(group):
+            if basic.accept_problem is not None:
+                continue
+            reason = next((r for r in (conflict(t, basic.listener) for _, _, t in taken) if r), None)
+            if reason:
+                conflicts[(g, i)] = reason
+            else:
+                rest.append((i, basic.listener))
+        for x, (i, a) in enumerate(rest):
+            for j, b in rest[x + 1:]:
+                reason = conflict(a, b)
+                if reason:
+                    conflicts.setdefault((g, i), reason)
+                    conflicts.setdefault((g, j), reason)
+        taken.extend((g, i, lst) for i, lst in rest if (g, i) not in conflicts)
+    compat: dict[tuple[int, int], str] = {}
+    for x, (ga, ia, a) in enumerate(taken):
+        for gb, ib, b in taken[x + 1:]:
+            note = compatibility(a, b)
+            if note:
+                compat.setdefault((ga, ia), note)
+                compat.setdefault((gb, ib), note)
+    return conflicts, compat
+
+
 def gateway_view(reads: Reads, gateway: Resource, listener_sets: Sequence[Resource]) -> GatewayView:
     """A Gateway's listener states and its ListenerSets', from what `reads` answers (views.py keeps them)."""
     own = [_basic(reads, lst, gateway) for lst in read_listeners(gateway.key, gateway.spec)]
-    conflicts: dict[int, str] = {}
-    for i, a in enumerate(own):
-        for j in range(i + 1, len(own)):
-            if a.accept_problem or own[j].accept_problem:
-                continue
-            reason = conflict(a.listener, own[j].listener)
-            if reason:
-                conflicts.setdefault(i, reason)
-                conflicts.setdefault(j, reason)
-    states = [_listener_state(b, conflicts.get(i)) for i, b in enumerate(own)]
-    taken = [s.listener for s in states if s.accepted]
-
-    ls_views: list[ListenerSetView] = []
+    sets = []
     for ls in sorted(listener_sets, key=_ls_order):
         allowed, why = _listener_set_allowed(reads, gateway, ls)
-        ls_states: list[ListenerState] = []
-        for basic in (_basic(reads, lst, gateway) for lst in read_listeners(ls.key, ls.spec)):
-            reason = None
-            if basic.accept_problem is None and allowed == TRUE:
-                reason = next((r for r in (conflict(t, basic.listener) for t in taken) if r), None)
-            state = _listener_state(basic, reason)
-            if allowed == TRUE and state.accepted:
-                taken.append(state.listener)
-            ls_states.append(state)
-        ls_views.append(_listener_set_view(ls, gateway.key, allowed, why, tuple(ls_states)))
-
+        sets.append((ls, allowed, why, [_basic(reads, lst, gateway) for lst in read_listeners(ls.key, ls.spec)]))
+    admitted = [own] + [basics for _, allowed, _, basics in sets if allowed == TRUE]
+    conflicts, compat = _compare(admitted)
+    states = [_listener_state(b, conflicts.get((0, i)), compat.get((0, i))) for i, b in enumerate(own)]
+    ls_views: list[ListenerSetView] = []
+    group = 0
+    for ls, allowed, why, basics in sets:
+        if allowed == TRUE:
+            group += 1
+            ls_states = tuple(_listener_state(b, conflicts.get((group, i)), compat.get((group, i)))
+                              for i, b in enumerate(basics))
+        else:
+            ls_states = tuple(_listener_state(b, None) for b in basics)
+        ls_views.append(_listener_set_view(ls, gateway.key, allowed, why, ls_states))
     return GatewayView(gateway, _gateway_conditions(reads, gateway, states), tuple(states), tuple(ls_views))
 
 

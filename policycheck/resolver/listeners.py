@@ -15,7 +15,7 @@ from typing import Any
 
 from policycheck.model import GATEWAY_GROUP, ResourceKey
 from policycheck.resolver.fields import as_dict, as_int, as_str, dicts
-from policycheck.status import Condition
+from policycheck.status import FALSE, TRUE, UNKNOWN, Condition
 
 Kind = tuple[str, str]
 
@@ -92,14 +92,37 @@ def read_listeners(owner: ResourceKey, spec: dict[str, Any]) -> list[Listener]:
 
 @dataclass(frozen=True)
 class ListenerState:
-    """A listener with its predicted status; `accepted` listeners take routes."""
+    """A listener with its predicted status.
+
+    Attachment does not read the status: "Successful attachment of a Route to a
+    Listener is based solely on the combination of the AllowedRoutes field on the
+    corresponding Listener and the Route's ParentRefs field" (ListenerStatus), so a
+    route attaches by `attach_kinds` to a listener that is not accepted too;
+    `serving` says whether such a listener carries its traffic.
+    """
 
     listener: Listener
     accepted: bool
     resolved: bool
-    supported_kinds: tuple[Kind, ...]
+    supported_kinds: tuple[Kind, ...]  # status.supportedKinds
     conditions: tuple[Condition, ...]
+    attach_kinds: tuple[Kind, ...] = ()  # the kinds its allowedRoutes admit, whatever its status
 
     @property
     def valid(self) -> bool:
         return self.accepted and self.resolved
+
+    @cached_property
+    def serving(self) -> tuple[str, str]:
+        """(True / False / Unknown, why not): whether the listener serves the routes attached to it."""
+        by_type = {c.type: c for c in self.conditions}
+        name = self.listener.name
+        for ctype, word in (("Accepted", "accepted"), ("Programmed", "programmed")):
+            cond = by_type.get(ctype)
+            if cond is not None and cond.status == FALSE:
+                why = f" ({cond.reason}{': ' + cond.message if cond.message else ''})"
+                return FALSE, f"listener {name} is not {word}{why}"
+        programmed = by_type.get("Programmed")
+        if programmed is not None and programmed.status == UNKNOWN:
+            return UNKNOWN, f"listener {name}: {programmed.message}"
+        return TRUE, ""

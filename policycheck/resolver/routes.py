@@ -217,8 +217,10 @@ class _Resolver:
             if refs_cond is None:
                 refs_cond = resolved_refs(self.backends(route))
             accepted = Condition("Accepted", att.status, att.reason, att.message)
+            ok = att.status == TRUE
             parents.append(ParentStatus(spr.index, spr.ref, (accepted, refs_cond), presence,
-                                        att.listeners if att.status == TRUE else ()))
+                                        att.listeners if ok else (), served=att.served if ok else None,
+                                        unserved=att.unserved if ok else ""))
         return RouteStatus(route.key, tuple(parents))
 
     def _counts(self, owner: ResourceKey) -> dict[str, int]:

@@ -1,0 +1,182 @@
+"""The specification's rules on attachment and conditions, one table row each, quoting the text.
+
+Quotes are from gateway-api v1.6.1: apis/v1/gateway_types.go, httproute_types.go,
+shared_types.go, grpcroute_types.go, backendtlspolicy_types.go and GEP-1713.
+docs/spec-rules.md lists every rule with the row that holds it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from resolver.resolverkit import NS, gateway, http_route, namespace, resolve_docs
+
+from policycheck.model import GATEWAY_GROUP, ResourceKey
+from policycheck.status import GatewayStatus, ListenerStatus, ParentStatus, Resolution
+
+GW = ResourceKey(GATEWAY_GROUP, "Gateway", NS, "gw")
+
+
+def route(res: Resolution, name: str = "r", kind: str = "HTTPRoute", index: int = 0) -> ParentStatus:
+    return res.routes[ResourceKey(GATEWAY_GROUP, kind, NS, name)].parents[index]
+
+
+def cond(obj: ParentStatus | ListenerStatus | GatewayStatus, ctype: str) -> tuple[str, str]:
+    found = next(c for c in obj.conditions if c.type == ctype)
+    return found.status, found.reason
+
+
+def listener(res: Resolution, name: str, owner: str = "gw", kind: str = "Gateway") -> ListenerStatus:
+    key = ResourceKey(GATEWAY_GROUP, kind, NS, owner)
+    table = res.gateways if kind == "Gateway" else res.listener_sets
+    return next(lst for lst in table[key].listeners if lst.name == name)
+
+
+def listeners(*items: str) -> str:
+    """Listener items, each `name port protocol [hostname]`; TLS ones pass through, HTTPS ones name Secret `cert`."""
+    out = []
+    for item in items:
+        name, port, protocol, *host = item.split()
+        text = f"- name: {name}\n  port: {port}\n  protocol: {protocol}\n"
+        if host:
+            text += f"  hostname: {host[0]}\n"
+        if protocol == "HTTPS":
+            text += "  tls:\n    certificateRefs:\n    - name: cert\n"
+        if protocol == "TLS":
+            text += "  tls:\n    mode: Passthrough\n"
+        out.append(text)
+    return "".join(out)
+
+
+def listener_set(name: str, body: str, created: str = "") -> str:
+    stamp = f"  creationTimestamp: '{created}'\n" if created else ""
+    indented = "".join("  " + line + "\n" for line in body.splitlines())
+    return (f"apiVersion: gateway.networking.k8s.io/v1\nkind: ListenerSet\nmetadata:\n  name: {name}\n"
+            f"  namespace: {NS}\n{stamp}spec:\n  parentRef:\n    name: gw\n  listeners:\n{indented}")
+
+
+ALLOW = "  allowedListeners:\n    namespaces:\n      from: Same\n"
+CERT = f"""
+apiVersion: cert-manager.io/v1
+kind: Certificate
+metadata:
+  name: cert
+  namespace: {NS}
+spec:
+  secretName: cert
+"""
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    quote: str
+    docs: tuple[str, ...]
+    check: Callable[[Resolution], None]
+
+
+def _expect(actual: object, wanted: object) -> None:
+    assert actual == wanted
+
+
+RULES = [
+    Rule("attachment-ignores-listener-status",
+         "Successful attachment of a Route to a Listener is based solely on the combination of the AllowedRoutes "
+         "field on the corresponding Listener and the Route's ParentRefs field. ... Listener or Route status does "
+         "not impact successful attachment, i.e. the AttachedRoutes field count MUST be set for Listeners, even if "
+         "the Accepted condition of an individual Listener is set to False.",
+         (gateway(listeners=listeners("a 80 HTTP", "b 80 HTTP")), http_route()),
+         lambda res: (_expect(cond(route(res), "Accepted"), ("True", "Accepted")),
+                      _expect(cond(listener(res, "a"), "Accepted"), ("False", "HostnameConflict")),
+                      _expect(listener(res, "a").attached_routes, 1),
+                      _expect(listener(res, "b").attached_routes, 1),
+                      _expect(route(res).served, "False"))),
+    Rule("attached-routes-count-only-accepted-routes",
+         "Routes with any other value for the Accepted condition MUST NOT be included in this count.",
+         (gateway(listeners=listeners("a 80 HTTP a.example.com")),
+          http_route(hostnames="- b.example.com"), http_route("s")),
+         lambda res: (_expect(cond(route(res), "Accepted"), ("False", "NoMatchingListenerHostname")),
+                      _expect(listener(res, "a").attached_routes, 1))),
+    Rule("served-by-an-accepted-listener",
+         "Listener or Route status does not impact successful attachment",
+         (gateway(listeners=listeners("a 80 HTTP", "b 80 HTTP", "c 81 HTTP")), http_route()),
+         lambda res: (_expect(route(res).attached_to, ("a", "b", "c")), _expect(route(res).served, "True"))),
+    Rule("distinct-per-protocol",
+         "The set of listeners that all share a protocol value MUST have _different_ values for _at least one_ of "
+         "these fields to be distinct: * **HTTP, HTTPS, TLS**: Port, Hostname * **TCP, UDP**: Port",
+         (gateway(listeners=listeners("web 443 HTTPS shop.example.com", "pass 443 TLS shop.example.com")), CERT),
+         lambda res: (_expect(cond(listener(res, "web"), "Conflicted"), ("False", "NoConflicts")),
+                      _expect(cond(listener(res, "pass"), "Accepted"), ("True", "Accepted")))),
+    Rule("compatible-listeners-are-implementation-specific",
+         "Compatible combinations in Extended support are expected to vary across implementations. A combination "
+         "that is compatible for one implementation may not be compatible for another.",
+         (gateway(listeners=listeners("web 443 HTTPS shop.example.com", "pass 443 TLS shop.example.com")), CERT),
+         lambda res: (_expect(cond(listener(res, "web"), "Programmed"), ("Unknown", "Pending")),
+                      _expect(cond(listener(res, "pass"), "Programmed"), ("Unknown", "Pending")))),
+    Rule("same-protocol-same-port-same-hostname-conflict",
+         "If a set of Listeners contains Listeners that are not distinct, then those Listeners are _Conflicted_, "
+         "and the implementation MUST set the \"Conflicted\" condition in the Listener Status to \"True\".",
+         (gateway(listeners=listeners("a 80 HTTP x.example.com", "b 80 HTTP X.example.com")),),
+         lambda res: (_expect(cond(listener(res, "a"), "Conflicted"), ("True", "HostnameConflict")),
+                      _expect(cond(listener(res, "b"), "Conflicted"), ("True", "HostnameConflict")))),
+    Rule("tcp-shares-no-port",
+         "In this case all the Listeners that share a port with the TCP Listener are not distinct and so MUST NOT "
+         "be accepted.",
+         (gateway(listeners=listeners("a 80 HTTP", "b 80 TCP")),),
+         lambda res: (_expect(cond(listener(res, "a"), "Accepted"), ("False", "ProtocolConflict")),
+                      _expect(cond(listener(res, "b"), "Accepted"), ("False", "ProtocolConflict")))),
+    Rule("no-winner-among-gateway-listeners",
+         "The implementation MUST NOT pick one conflicting Listener as the winner. ALL indistinct Listeners must "
+         "not be accepted for processing.",
+         (gateway(listeners=listeners("a 80 HTTP", "b 80 HTTP", "c 80 HTTP")),),
+         lambda res: _expect({cond(listener(res, n), "Accepted") for n in "abc"}, {("False", "HostnameConflict")})),
+    Rule("listeners-not-valid-on-conflict",
+         "The implementation MUST set a \"ListenersNotValid\" condition on the Gateway Status when the Gateway "
+         "contains Conflicted Listeners whether or not they accept the Gateway.",
+         (gateway(listeners=listeners("a 80 HTTP", "b 80 HTTP", "c 81 HTTP")),),
+         lambda res: _expect(cond(res.gateways[GW], "Accepted"), ("True", "ListenersNotValid"))),
+    Rule("no-winner-within-a-listener-set",
+         "Regarding Conflict Management, Listeners in a ListenerSet follow the same rules of Listeners on a Gateway "
+         "resource.",
+         (gateway(extra=ALLOW), listener_set("ls", listeners("a 8080 HTTP", "b 8080 HTTP", "c 8081 HTTP"))),
+         lambda res: _expect([cond(listener(res, n, "ls", "ListenerSet"), "Conflicted") for n in "abc"],
+                             [("True", "HostnameConflict"), ("True", "HostnameConflict"), ("False", "NoConflicts")])),
+    Rule("listener-set-precedence",
+         "In the case of a conflict, the Listener Precedence should be respected: the first Listener in the "
+         "precedence list MUST be accepted and should not have a `Conflicted` condition, while conflicting "
+         "listeners MUST have a `Conflicted` condition set to `True`",
+         (gateway(extra=ALLOW), listener_set("new", listeners("x 8080 HTTP"), "2025-02-01T00:00:00Z"),
+          listener_set("old", listeners("y 8080 HTTP"), "2025-01-01T00:00:00Z")),
+         lambda res: (_expect(cond(listener(res, "y", "old", "ListenerSet"), "Conflicted"), ("False", "NoConflicts")),
+                      _expect(cond(listener(res, "x", "new", "ListenerSet"), "Conflicted"),
+                              ("True", "HostnameConflict")))),
+    Rule("no-matching-parent-is-for-port-and-section-name",
+         "NoMatchingParent: This reason is used with the \"Accepted\" condition when a Route ParentRef specifies "
+         "a Port and/or SectionName that does not match any Listeners in the parent.",
+         (gateway(), http_route(parent_refs="- name: gw\n  sectionName: nope"),
+          http_route("p", parent_refs="- name: gw\n  port: 8080")),
+         lambda res: (_expect(cond(route(res), "Accepted"), ("False", "NoMatchingParent")),
+                      _expect(cond(route(res, "p"), "Accepted"), ("False", "NoMatchingParent")))),
+    Rule("not-allowed-by-listeners-for-kind",
+         "NotAllowedByListeners: This reason is used with the \"Accepted\" condition when the route has not been "
+         "accepted by a Gateway because the Gateway has no Listener whose allowedRoutes criteria permit the route",
+         (gateway(listeners=listeners("odd 80 example.com/odd", "tcp 81 TCP")), http_route(),
+          http_route("t", parent_refs="- name: gw\n  sectionName: tcp")),
+         lambda res: (_expect(cond(route(res), "Accepted"), ("False", "NotAllowedByListeners")),
+                      _expect(cond(route(res, "t"), "Accepted"), ("False", "NotAllowedByListeners")))),
+    Rule("not-allowed-by-listeners-for-namespace",
+         "NotAllowedByListeners: ... no Listener whose allowedRoutes criteria permit the route",
+         (gateway(ns="infra"), namespace("infra"), http_route(parent_refs="- name: gw\n  namespace: infra")),
+         lambda res: _expect(cond(route(res), "Accepted"), ("False", "NotAllowedByListeners"))),
+]
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])
+def test_rule(rule: Rule) -> None:
+    rule.check(resolve_docs(*rule.docs))
+
+
+def test_rule_ids_are_unique() -> None:
+    assert len({r.id for r in RULES}) == len(RULES)
