@@ -3,8 +3,8 @@
 A referenced Secret counts as present when a manifest defines it, or when a
 producer in the repository names it: cert-manager `Certificate.spec.secretName`,
 a `SealedSecret`, an `ExternalSecret` target. A Secret written as a manifest is
-also checked for content (a TLS Secret needs PEM `tls.crt` and `tls.key`); a
-produced one is trusted, its content is made in the cluster.
+also checked for content (a TLS Secret needs PEM `tls.crt` and `tls.key` whose
+blocks are base64 DER, pem.py); a produced one is trusted, its content is made in the cluster.
 
 When neither shows, the state's presence oracle decides: `missing` gives False
 (as it is in a self-contained tree such as the conformance suite, where every
@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from policycheck.model import CORE_GROUP, Resource, ResourceKey
+from policycheck.resolver import pem
 from policycheck.resolver.fields import as_dict, as_list, as_str, dicts, metadata
 from policycheck.resolver.refs import normalize_group
 from policycheck.state import State
@@ -131,11 +132,7 @@ def tls_secret_problem(res: Resource) -> str | None:
     crt, key = _field(res, "tls.crt"), _field(res, "tls.key")
     if crt is None or key is None:
         return "has no tls.crt and tls.key"
-    if "-----BEGIN CERTIFICATE-----" not in crt:
-        return "tls.crt is not a PEM certificate"
-    if "PRIVATE KEY-----" not in key:
-        return "tls.key is not a PEM private key"
-    return None
+    return pem.certificates_problem(crt, "tls.crt") or pem.private_key_problem(key, "tls.key")
 
 
 def ca_bundle_problem(res: Resource) -> str | None:
@@ -143,9 +140,7 @@ def ca_bundle_problem(res: Resource) -> str | None:
     ca = _field(res, "ca.crt")
     if ca is None:
         return "has no ca.crt"
-    if "-----BEGIN CERTIFICATE-----" not in ca:
-        return "ca.crt is not a PEM certificate"
-    return None
+    return pem.certificates_problem(ca, "ca.crt")
 
 
 @dataclass(frozen=True)

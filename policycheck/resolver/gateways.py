@@ -37,6 +37,7 @@ from policycheck.resolver import certificates as certs
 from policycheck.resolver.fields import as_dict, as_int, as_str, creation_timestamp, dicts
 from policycheck.resolver.listeners import Kind, Listener, ListenerState, allowed_kinds, read_listeners
 from policycheck.resolver.lookups import Lookups
+from policycheck.resolver.namespaces import selector_problem
 from policycheck.resolver.reads import Reads
 from policycheck.resolver.refs import normalize_group
 from policycheck.status import FALSE, MISSING, PRESENT, TRUE, UNKNOWN, Condition
@@ -144,6 +145,18 @@ def _frontend_validation(gateway: Resource | None, port: int | None) -> dict[str
     return default or None
 
 
+def _allowed_routes_problem(listener: Listener) -> tuple[str, str] | None:
+    """An allowedRoutes namespace selector that cannot select: RouteNamespaces says "Selector must be
+    specified when From is set to Selector", and an invalid LabelSelector selects nothing."""
+    if listener.namespaces_from != "Selector":
+        return None
+    selector = listener.namespace_selector
+    if selector is None:
+        return ("UnsupportedValue", "allowedRoutes.namespaces.selector must be specified when from is Selector")
+    why = selector_problem(selector)
+    return None if why is None else ("UnsupportedValue", f"allowedRoutes.namespaces.selector is invalid: {why}")
+
+
 def _basic(reads: Reads, listener: Listener, gateway: Resource | None) -> _Basic:
     protocol = listener.protocol
     if protocol not in SUPPORTED_PROTOCOLS:
@@ -163,7 +176,7 @@ def _basic(reads: Reads, listener: Listener, gateway: Resource | None) -> _Basic
         if bad:
             names = ", ".join(f"{k}.{g}" if g else k for g, k in bad)
             checks.append(certs.RefCheck(FALSE, "InvalidRouteKinds", f"{names} cannot attach to a {protocol} listener"))
-    problem: tuple[str, str] | None = None
+    problem = _allowed_routes_problem(listener)
     terminates = protocol == "HTTPS" or (protocol == "TLS" and listener.tls_mode == "Terminate")
     if terminates:
         refs = listener.tls.get("certificateRefs")

@@ -9,6 +9,7 @@ namespace may well be created elsewhere with the right labels.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from policycheck.model import CORE_GROUP, Resource, ResourceKey
@@ -57,12 +58,76 @@ class Namespaces:
         return answer
 
     def _selects(self, selector: Any, namespace: str) -> bool | None:
+        if selector_problem(selector) is not None:
+            return False
         labels = self.labels(namespace)
         if labels is None:
             if not _only_name_label(selector):
                 return None
             labels = {NAME_LABEL: namespace}
         return selector_matches(selector, labels)
+
+
+_NAME = r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?"
+_LABEL_NAME = re.compile(_NAME)
+_LABEL_VALUE = re.compile(f"({_NAME})?")
+_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
+
+
+def _label_key_problem(key: Any) -> str | None:
+    if not isinstance(key, str):
+        return "a label key must be a string"
+    prefix, _, name = key.rpartition("/")
+    if "/" in key and not (len(prefix) <= 253 and _DNS_SUBDOMAIN.fullmatch(prefix)):
+        return f"label key {key!r} has an invalid prefix"
+    if not (len(name) <= 63 and _LABEL_NAME.fullmatch(name)):
+        return f"label key {key!r} is not a valid label name"
+    return None
+
+
+def _label_value_problem(value: Any) -> str | None:
+    if not isinstance(value, str) or len(value) > 63 or not _LABEL_VALUE.fullmatch(value):
+        return f"label value {value!r} is not valid"
+    return None
+
+
+def selector_problem(selector: Any) -> str | None:
+    """Why a LabelSelector is invalid (Kubernetes would refuse to convert it), or None when it is valid.
+
+    An invalid selector selects nothing: an `Exists` / `DoesNotExist` expression with values, an
+    `In` / `NotIn` without, an unknown operator, or a key or value that is not a label's.
+    """
+    if not isinstance(selector, dict):
+        return "the selector must be a mapping"
+    match_labels = selector.get("matchLabels")
+    if match_labels is not None:
+        if not isinstance(match_labels, dict):
+            return "matchLabels must be a mapping"
+        for key, value in match_labels.items():
+            problem = _label_key_problem(key) or _label_value_problem(value)
+            if problem:
+                return problem
+    expressions = selector.get("matchExpressions")
+    if expressions is not None and not isinstance(expressions, list):
+        return "matchExpressions must be a list"
+    for raw in expressions or []:
+        if not isinstance(raw, dict):
+            return "a matchExpressions item must be a mapping"
+        operator, values = raw.get("operator"), raw.get("values")
+        if operator not in OPERATORS:
+            return f"operator {operator!r} is not one of {', '.join(OPERATORS)}"
+        if values is not None and not isinstance(values, list):
+            return "values must be a list"
+        if operator in ("In", "NotIn") and not values:
+            return f"operator {operator} needs values"
+        if operator in ("Exists", "DoesNotExist") and values:
+            return f"operator {operator} takes no values"
+        problem = _label_key_problem(raw.get("key")) or next(
+            (p for p in (_label_value_problem(v) for v in values or []) if p), None)
+        if problem:
+            return problem
+    return None
 
 
 def _only_name_label(selector: Any) -> bool:

@@ -19,11 +19,11 @@ type: kubernetes.io/tls
 stringData:
   tls.crt: |
     -----BEGIN CERTIFICATE-----
-    bm90IHJlYWxseQ==
+    MAcwADAAAwEA
     -----END CERTIFICATE-----
   tls.key: |
     -----BEGIN PRIVATE KEY-----
-    bm90IHJlYWxseQ==
+    MAMCAQA=
     -----END PRIVATE KEY-----
 """
 

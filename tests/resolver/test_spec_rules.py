@@ -69,6 +69,21 @@ spec:
 """
 
 
+
+
+def tls_secret(cert_body: str, key_body: str = "MAMCAQA=") -> str:
+    """Secret `cert` with one PEM block each; MAcwADAAAwEA is a DER SEQUENCE {SEQUENCE, SEQUENCE, BIT STRING}."""
+    return (f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: cert\n  namespace: {NS}\ntype: kubernetes.io/tls\n"
+            f"stringData:\n  tls.crt: |\n    -----BEGIN CERTIFICATE-----\n    {cert_body}\n"
+            f"    -----END CERTIFICATE-----\n  tls.key: |\n    -----BEGIN PRIVATE KEY-----\n    {key_body}\n"
+            f"    -----END PRIVATE KEY-----\n")
+
+
+def selector_listener(selector: str) -> str:
+    return ("- name: sel\n  port: 80\n  protocol: HTTP\n  allowedRoutes:\n    namespaces:\n      from: Selector\n"
+            + "".join(f"      {line}\n" for line in selector.splitlines()))
+
+
 @dataclass(frozen=True)
 class Rule:
     id: str
@@ -170,6 +185,49 @@ RULES = [
          "NotAllowedByListeners: ... no Listener whose allowedRoutes criteria permit the route",
          (gateway(ns="infra"), namespace("infra"), http_route(parent_refs="- name: gw\n  namespace: infra")),
          lambda res: _expect(cond(route(res), "Accepted"), ("False", "NotAllowedByListeners"))),
+    Rule("selector-required-for-from-selector",
+         "Selector must be specified when From is set to \"Selector\". In that case, only Routes in Namespaces "
+         "matching this Selector will be selected by this Gateway.",
+         (gateway(listeners=selector_listener("")), http_route()),
+         lambda res: (_expect(cond(listener(res, "sel"), "Programmed"), ("False", "Invalid")),
+                      _expect(cond(listener(res, "sel"), "Accepted")[0], "False"),
+                      _expect(cond(route(res), "Accepted"), ("False", "NotAllowedByListeners")))),
+    Rule("invalid-label-selector",
+         "only Routes in Namespaces matching this Selector will be selected by this Gateway (a LabelSelector "
+         "whose Exists expression has values is invalid and matches nothing)",
+         (gateway(listeners=selector_listener(
+             "selector:\n  matchExpressions:\n  - key: team\n    operator: Exists\n    values: [web]")),
+          namespace(NS, "team: web"), http_route()),
+         lambda res: (_expect(cond(listener(res, "sel"), "Programmed"), ("False", "Invalid")),
+                      _expect(cond(route(res), "Accepted"), ("False", "NotAllowedByListeners")))),
+    Rule("valid-label-selector",
+         "Selector must be specified when From is set to \"Selector\". In that case, only Routes in Namespaces "
+         "matching this Selector will be selected by this Gateway.",
+         (gateway(listeners=selector_listener(
+             "selector:\n  matchExpressions:\n  - key: team\n    operator: In\n    values: [web]")),
+          namespace(NS, "team: web"), http_route()),
+         lambda res: (_expect(cond(listener(res, "sel"), "Programmed"), ("True", "Programmed")),
+                      _expect(cond(route(res), "Accepted"), ("True", "Accepted")))),
+    Rule("certificate-data-not-base64",
+         "A CertificateRef is considered invalid when it refers to a nonexistent or unsupported resource or kind, "
+         "or when the data within that resource is malformed.",
+         (gateway(listeners=listeners("web 443 HTTPS")), tls_secret("not*base64!")),
+         lambda res: _expect(cond(listener(res, "web"), "ResolvedRefs"), ("False", "InvalidCertificateRef"))),
+    Rule("certificate-data-not-der",
+         "A CertificateRef is considered invalid when it refers to a nonexistent or unsupported resource or kind, "
+         "or when the data within that resource is malformed.",
+         (gateway(listeners=listeners("web 443 HTTPS")), tls_secret("bm90IHJlYWxseQ==")),
+         lambda res: _expect(cond(listener(res, "web"), "ResolvedRefs"), ("False", "InvalidCertificateRef"))),
+    Rule("private-key-data-not-der",
+         "A CertificateRef is considered invalid when it refers to a nonexistent or unsupported resource or kind, "
+         "or when the data within that resource is malformed.",
+         (gateway(listeners=listeners("web 443 HTTPS")), tls_secret("MAcwADAAAwEA", "MIIE")),
+         lambda res: _expect(cond(listener(res, "web"), "ResolvedRefs"), ("False", "InvalidCertificateRef"))),
+    Rule("certificate-data-well-formed",
+         "A CertificateRef is considered invalid when ... the data within that resource is malformed (well-formed "
+         "data is not).",
+         (gateway(listeners=listeners("web 443 HTTPS")), tls_secret("MAcwADAAAwEA")),
+         lambda res: _expect(cond(listener(res, "web"), "ResolvedRefs"), ("True", "ResolvedRefs"))),
 ]
 
 

@@ -24,8 +24,8 @@ from policycheck.state import State
 from policycheck.status import Resolution
 
 GW = "gateway.networking.k8s.io"
-PEM_CERT = "-----BEGIN CERTIFICATE-----\\nMIIB\\n-----END CERTIFICATE-----"
-PEM_KEY = "-----BEGIN PRIVATE KEY-----\\nMIIE\\n-----END PRIVATE KEY-----"
+PEM_CERT = "-----BEGIN CERTIFICATE-----\\nMAcwADAAAwEA\\n-----END CERTIFICATE-----"
+PEM_KEY = "-----BEGIN PRIVATE KEY-----\\nMAMCAQA=\\n-----END PRIVATE KEY-----"
 
 
 def _namespace(name: str, team: str) -> str:
