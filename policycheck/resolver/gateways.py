@@ -10,7 +10,8 @@ Everything here is decided from the manifests alone:
   (`InvalidCACertificateRef`, `InvalidCACertificateKind`, `RefNotPermitted`);
 - Gateway Accepted: `ListenersNotValid` (True when some listener is valid,
   False when none is), False `InvalidParameters` for a parametersRef to an
-  object that does not exist; ResolvedRefs for `tls.backend.clientCertificateRef`;
+  object that does not exist, Unknown for an address of an implementation-specific
+  type (NamedAddress, domain-prefixed); ResolvedRefs for `tls.backend.clientCertificateRef`;
 - ListenerSets: allowed by the parent's `allowedListeners` (`NotAllowed`),
   `ListenersNotValid`, and the Gateway's `attachedListenerSets`.
 
@@ -360,6 +361,9 @@ def _gateway_conditions(reads: Reads, gateway: Resource, states: list[ListenerSt
             accepted = Condition("Accepted", TRUE, "ListenersNotValid", "some listeners are not valid")
         else:
             accepted = Condition("Accepted", TRUE, "Accepted")
+    undecided = _implementation_specific_address(spec)
+    if accepted.status == TRUE and undecided:
+        accepted = Condition("Accepted", UNKNOWN, "Pending", undecided)
     conds.append(accepted)
     if accepted.status == TRUE:
         conds.append(Condition("Programmed", TRUE, "Programmed"))
@@ -376,6 +380,26 @@ def _gateway_conditions(reads: Reads, gateway: Resource, states: list[ListenerSt
         conds.append(Condition("InsecureFrontendValidationMode", TRUE, "ConfigurationChanged",
                                "client certificate validation allows insecure fallback"))
     return tuple(conds)
+
+
+STANDARD_ADDRESS_TYPES = ("IPAddress", "Hostname")
+
+
+def _implementation_specific_address(spec: dict[str, Any]) -> str:
+    """Why the Gateway's addresses leave Accepted to the implementation, or "".
+
+    IPAddress and Hostname are Extended (supported by the profiles); a NamedAddress is
+    "Support: Implementation-specific", as is a domain-prefixed type: whether the
+    implementation supports it (else Accepted False, `UnsupportedAddress`) and can use
+    it (else Programmed False, `AddressNotUsable`) the repository cannot tell.
+    """
+    for item in dicts(spec.get("addresses")):
+        kind = as_str(item.get("type")) or "IPAddress"
+        if kind not in STANDARD_ADDRESS_TYPES:
+            value = as_str(item.get("value")) or ""
+            return (f"address {value} of type {kind}: whether the implementation supports and can use it "
+                    "is implementation-specific")
+    return ""
 
 
 def _insecure_fallback(spec: dict[str, Any]) -> bool:

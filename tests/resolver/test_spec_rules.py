@@ -228,6 +228,17 @@ RULES = [
          "data is not).",
          (gateway(listeners=listeners("web 443 HTTPS")), tls_secret("MAcwADAAAwEA")),
          lambda res: _expect(cond(listener(res, "web"), "ResolvedRefs"), ("True", "ResolvedRefs"))),
+    Rule("named-address-is-implementation-specific",
+         "A NamedAddress provides a way to reference a specific IP address by name. ... Support: "
+         "Implementation-specific",
+         (gateway(extra="  addresses:\n  - type: NamedAddress\n    value: my-static-ip\n"), http_route()),
+         lambda res: (_expect(cond(res.gateways[GW], "Accepted"), ("Unknown", "Pending")),
+                      _expect(cond(res.gateways[GW], "Programmed"), ("Unknown", "Pending")),
+                      _expect(cond(route(res), "Accepted"), ("True", "Accepted")))),
+    Rule("ip-address-is-extended",
+         "IPAddressType ... Support: Extended (the default profile claims Extended features)",
+         (gateway(extra="  addresses:\n  - type: IPAddress\n    value: 10.0.0.1\n"),),
+         lambda res: _expect(cond(res.gateways[GW], "Accepted"), ("True", "Accepted"))),
 ]
 
 
