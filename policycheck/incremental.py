@@ -16,7 +16,9 @@ re-resolves it:
   producing Secrets (a CA that no longer resolves un-accepts a listener);
 - the labels of its own Namespace (allowedRoutes selectors);
 - the ReferenceGrants of the namespaces it names (cross-namespace backends);
-- for a Service parent, every route on that Service (GAMMA precedence).
+- for a Service parent, every route on that Service (GAMMA precedence);
+- for a backend Service, the BackendTLSPolicies targeting it and the ConfigMaps
+  they name.
 Changes to what the presence oracle itself reads (generators) re-resolve everything.
 """
 
@@ -29,6 +31,8 @@ from typing import Any
 from policycheck.model import CORE_GROUP, GATEWAY_GROUP, ROUTE_KINDS, Resource, ResourceKey, is_route
 from policycheck.overlay import Overlay
 from policycheck.resolver.backends import backend_refs
+from policycheck.resolver.backendtls import POLICY as BACKEND_TLS_POLICY
+from policycheck.resolver.backendtls import ca_names, tls_targets
 from policycheck.resolver.certificates import PRODUCER_KINDS, certificate_names, produced_names
 from policycheck.resolver.fields import as_list, as_str
 from policycheck.resolver.gateways import LISTENER_SET_KINDS, listener_set_parent
@@ -145,6 +149,9 @@ def _collect(old: State, new: State, changed: Iterable[ResourceKey], direct: set
             d.listener_sets_of.update(listener_set_parent(res) for res in versions)
         elif gk == (GATEWAY_GROUP, "Gateway"):
             d.gateways.add(k)
+        elif gk == BACKEND_TLS_POLICY:
+            for res in versions:
+                d.names.update((t.namespace, t.name) for t in tls_targets(res))
         if gk in _SECRET_SOURCES:
             d.secrets.add((k.namespace, k.name))
         if gk in PRODUCER_KINDS:
@@ -162,9 +169,15 @@ def _spread(old: State, new: State, d: _Dirty) -> None:
             names = _certificates(res)
             return bool(names) and (not d.secrets.isdisjoint(names)
                                     or any(ns in d.secret_namespaces for ns, _ in names))
+
+        def touches_ca(policy: Resource) -> bool:
+            return not d.secrets.isdisjoint(ca_names(policy))
         for state in (old, new):
             d.gateways.update(gw.key for gw in state.of_kind(GATEWAY_GROUP, "Gateway") if touches(gw))
             d.listener_sets_of.update(listener_set_parent(ls) for ls in _listener_sets(state) if touches(ls))
+            for policy in state.of_kind(*BACKEND_TLS_POLICY):
+                if touches_ca(policy):
+                    d.names.update((t.namespace, t.name) for t in tls_targets(policy))
     d.listener_sets_of |= d.gateways
     for gw in d.gateways:
         d.names.add((gw.namespace, gw.name))
@@ -326,4 +339,4 @@ def merge(previous: Resolution, fresh: Resolution, new: State, resolved: set[Res
         routes = Overlay.of(previous.routes).derive(fresh.routes, drop)
         backends = Overlay.of(previous.backends).derive(fresh.backends, drop)
     validation = issues.replaced({*resolved, *left}, Issues.of(fresh.validation))
-    return Resolution(routes, fresh.gateways, fresh.listener_sets, validation, backends)
+    return Resolution(routes, fresh.gateways, fresh.listener_sets, validation, backends, fresh.policies)

@@ -123,6 +123,15 @@ class GatewayStatus:
 
 
 @dataclass(frozen=True)
+class PolicyStatus:
+    """A policy's predicted conditions (BackendTLSPolicy) and the objects it targets."""
+
+    key: ResourceKey
+    conditions: tuple[Condition, ...]
+    targets: tuple[ResourceKey, ...]
+
+
+@dataclass(frozen=True)
 class ValidationIssue:
     """A manifest the API server would reject (CRD validation), found statically."""
 
@@ -179,3 +188,5 @@ class Resolution:
     validation: tuple[ValidationIssue, ...] = ()  # an `Issues` when the resolver made it
     # Per route, one entry per backendRef (resolved routes only).
     backends: Mapping[ResourceKey, tuple[BackendStatus, ...]] = field(default_factory=dict)
+    # BackendTLSPolicies, when Gateway statuses are asked too.
+    policies: dict[ResourceKey, PolicyStatus] = field(default_factory=dict)

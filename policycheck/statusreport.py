@@ -1,7 +1,7 @@
 """`policycheck status` output: the predicted status as JSON or as text.
 
 The JSON is the shape the conformance harness reads (`routes`, `gateways`,
-`listenerSets`), with extra keys for people and policies: each object's
+`listenerSets`, and `backendTLSPolicies` when there are any), with extra keys for people and policies: each object's
 `group`, and per parent entry `index`, `presence`, `attachedTo` and `managed`;
 plus the CRD `validation` problems. parentRefs carry the API defaults; the core group is
 written `""`, as the Gateway API writes it in status. Parents a profile does
@@ -15,7 +15,15 @@ import json
 from typing import Any
 
 from policycheck.model import ResourceKey
-from policycheck.status import Condition, GatewayStatus, ListenerStatus, ParentStatus, Resolution, RouteStatus
+from policycheck.status import (
+    Condition,
+    GatewayStatus,
+    ListenerStatus,
+    ParentStatus,
+    PolicyStatus,
+    Resolution,
+    RouteStatus,
+)
 
 
 def _conditions(conds: tuple[Condition, ...]) -> list[dict[str, str]]:
@@ -61,6 +69,12 @@ def _gateway(status: GatewayStatus, with_sets: bool) -> dict[str, Any]:
     return out
 
 
+def _policy(status: PolicyStatus) -> dict[str, Any]:
+    key = status.key
+    return {"group": key.group, "kind": key.kind, "namespace": key.namespace, "name": key.name,
+            "targets": [t.as_dict() for t in status.targets], "conditions": _conditions(status.conditions)}
+
+
 def _sorted(keys: Any) -> list[ResourceKey]:
     return sorted(keys)
 
@@ -72,6 +86,8 @@ def as_data(resolution: Resolution) -> dict[str, Any]:
         "listenerSets": [_gateway(resolution.listener_sets[k], False) for k in _sorted(resolution.listener_sets)],
         "validation": [{"resource": issue.key.as_dict(), "path": list(issue.path), "rule": issue.rule,
                         "message": issue.message} for issue in resolution.validation],
+        **({"backendTLSPolicies": [_policy(resolution.policies[k]) for k in _sorted(resolution.policies)]}
+           if resolution.policies else {}),
     }
 
 
@@ -105,6 +121,8 @@ def render_text(resolution: Resolution) -> str:
             lines.append(f"{key}{extra}: {_cond_text(gw.conditions)}")
             for lst in gw.listeners:
                 lines.append(f"  listener {lst.name}: {lst.attached_routes} routes; {_cond_text(lst.conditions)}")
+    for key in _sorted(resolution.policies):
+        lines.append(f"{key}: {_cond_text(resolution.policies[key].conditions)}")
     for issue in resolution.validation:
         path = ".".join(str(p) for p in issue.path)
         lines.append(f"invalid {issue.key} {path}: {issue.message} [{issue.rule}]")

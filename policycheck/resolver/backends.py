@@ -5,7 +5,8 @@ is `InvalidKind` (no implementation-specific backends are assumed). A Service in
 another namespace needs a ReferenceGrant there (`RefNotPermitted`); a Service
 no manifest defines is `BackendNotFound`, or Unknown when the presence oracle
 says it may exist elsewhere. The first failing reference gives the reason.
-Failing backends never make a route un-Accepted.
+A Service that a BackendTLSPolicy the implementation cannot meet targets is
+False too (backendtls.py). Failing backends never make a route un-Accepted.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from policycheck.model import CORE_GROUP, Resource, ResourceKey
-from policycheck.resolver.fields import as_dict, as_str, dicts
+from policycheck.resolver.backendtls import POLICY
+from policycheck.resolver.fields import as_dict, as_int, as_str, dicts
 from policycheck.resolver.lookups import Lookups
 from policycheck.resolver.memo import BodyMemo
 from policycheck.resolver.refs import normalize_group
@@ -41,7 +43,7 @@ def backend_key(route: Resource, ref: dict[str, Any], profile: str) -> ResourceK
     return ResourceKey(group, kind, as_str(ref.get("namespace")) or route.key.namespace, name)
 
 
-def _check(lookups: Lookups, route: Resource, key: ResourceKey | None) -> Condition | None:
+def _check(lookups: Lookups, route: Resource, key: ResourceKey | None, port: int | None) -> Condition | None:
     if key is None:
         return Condition("ResolvedRefs", FALSE, "BackendNotFound", "a backendRef has no name")
     if (key.group, key.kind) != (CORE_GROUP, "Service"):
@@ -51,27 +53,28 @@ def _check(lookups: Lookups, route: Resource, key: ResourceKey | None) -> Condit
                          f"backend {key} is in another namespace and no ReferenceGrant there permits it")
     presence = lookups.state.presence(key)
     if presence.state == PRESENT:
-        return None
+        return lookups.backend_tls.problem(lookups, key, port) if lookups.state.of_kind(*POLICY) else None
     if presence.state == MISSING:
         return Condition("ResolvedRefs", FALSE, "BackendNotFound", f"backend {key} not found in the repository")
     return Condition("ResolvedRefs", UNKNOWN, "Pending", f"backend {key}: {presence.reason or presence.state}")
 
 
-_KEYS: BodyMemo[tuple[tuple[tuple[str | int, ...], ResourceKey | None], ...]] = BodyMemo()
+_Keys = tuple[tuple[tuple[str | int, ...], ResourceKey | None, int | None], ...]
+_KEYS: BodyMemo[_Keys] = BodyMemo()
 
 
-def _keys(route: Resource, profile: str) -> tuple[tuple[tuple[str | int, ...], ResourceKey | None], ...]:
-    """(path, key) of every backendRef: they read the body alone, so are parsed once per body."""
+def _keys(route: Resource, profile: str) -> _Keys:
+    """(path, key, port) of every backendRef: they read the body alone, so are parsed once per body."""
     return _KEYS.get(route, profile, lambda: tuple(
-        (path, backend_key(route, ref, profile)) for path, ref in backend_refs(route)))
+        (path, backend_key(route, ref, profile), as_int(ref.get("port"))) for path, ref in backend_refs(route)))
 
 
 def backend_statuses(lookups: Lookups, route: Resource) -> tuple[BackendStatus, ...]:
     """Every backendRef on its own, so a finding can point at the one that fails."""
     out = []
-    for path, key in _keys(route, lookups.profile):
+    for path, key, port in _keys(route, lookups.profile):
         text = str(key) if key is not None else "(no name)"
-        cond = _check(lookups, route, key)
+        cond = _check(lookups, route, key, port)
         if cond is None:
             out.append(BackendStatus(path, text, TRUE, "ResolvedRefs", f"backend {text} resolves"))
         else:

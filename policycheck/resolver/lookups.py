@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from policycheck.model import GATEWAY_GROUP
 from policycheck.resolver.certificates import PRODUCER_KINDS, SecretProducers
@@ -10,6 +12,9 @@ from policycheck.resolver.grants import Grants
 from policycheck.resolver.memo import KindMemo
 from policycheck.resolver.namespaces import Namespaces
 from policycheck.state import State
+
+if TYPE_CHECKING:
+    from policycheck.resolver.backendtls import BackendTLS
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,12 @@ class Lookups:
         object.__setattr__(self, "namespaces", Namespaces(self.state))
         object.__setattr__(self, "grants", _GRANTS.get(grants, lambda: Grants(self.state)))
         object.__setattr__(self, "producers", _PRODUCERS.get(producers, lambda: SecretProducers(self.state)))
+
+    @cached_property
+    def backend_tls(self) -> BackendTLS:
+        """BackendTLSPolicies with their outcomes, read on the first backend that asks."""
+        from policycheck.resolver.backendtls import BackendTLS  # it reads these lookups
+        return BackendTLS(self)
 
 
 _GRANTS: KindMemo[Grants] = KindMemo()

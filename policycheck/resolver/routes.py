@@ -30,6 +30,7 @@ from policycheck.overlay import Overlay
 from policycheck.resolver import services, views
 from policycheck.resolver.attachment import AttachMemo, Attachment, route_hostnames
 from policycheck.resolver.backends import backend_statuses, resolved_refs
+from policycheck.resolver.backendtls import POLICY as BACKEND_TLS_POLICY
 from policycheck.resolver.gateways import LISTENER_SET_KINDS, GatewayView, ListenerSetView, listener_set_parent
 from policycheck.resolver.linkerd import attach_server, is_server_parent
 from policycheck.resolver.listeners import ListenerState
@@ -357,5 +358,6 @@ def resolve_state(state: State, profile: str = "spec", routes: Iterable[Resource
             for ls in state.of_kind(group, kind):
                 ls_statuses[ls.key] = resolver.listener_set_status(ls)
     backends = {r.key: resolver.backends(r) for r in wanted}
-    return Resolution(route_statuses, gw_statuses, ls_statuses, validation, backends)
+    policies = lookups.backend_tls.statuses() if gateways and state.of_kind(*BACKEND_TLS_POLICY) else {}
+    return Resolution(route_statuses, gw_statuses, ls_statuses, validation, backends, policies)
 

@@ -11,10 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
-from resolver.resolverkit import NS, gateway, http_route, namespace, resolve_docs
+from resolver.resolverkit import NS, gateway, http_route, namespace, resolve_docs, service
 
 from policycheck.model import GATEWAY_GROUP, ResourceKey
-from policycheck.status import GatewayStatus, ListenerStatus, ParentStatus, Resolution
+from policycheck.status import GatewayStatus, ListenerStatus, ParentStatus, PolicyStatus, Resolution
 
 GW = ResourceKey(GATEWAY_GROUP, "Gateway", NS, "gw")
 
@@ -82,6 +82,26 @@ def tls_secret(cert_body: str, key_body: str = "MAMCAQA=") -> str:
 def selector_listener(selector: str) -> str:
     return ("- name: sel\n  port: 80\n  protocol: HTTP\n  allowedRoutes:\n    namespaces:\n      from: Selector\n"
             + "".join(f"      {line}\n" for line in selector.splitlines()))
+
+
+def tls_policy(name: str, ca: str = "- name: ca\n  group: ''\n  kind: ConfigMap", created: str = "",
+               section: str = "") -> str:
+    stamp = f"  creationTimestamp: '{created}'\n" if created else ""
+    sect = f"    sectionName: {section}\n" if section else ""
+    refs = "".join(f"      {line}\n" for line in ca.splitlines())
+    return (f"apiVersion: gateway.networking.k8s.io/v1\nkind: BackendTLSPolicy\nmetadata:\n  name: {name}\n"
+            f"  namespace: {NS}\n{stamp}spec:\n  targetRefs:\n  - group: ''\n    kind: Service\n    name: svc\n{sect}"
+            f"  validation:\n    hostname: svc.example.com\n    caCertificateRefs:\n{refs}")
+
+
+CA_MAP = (f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ca\n  namespace: {NS}\ndata:\n  ca.crt: |\n"
+          "    -----BEGIN CERTIFICATE-----\n    MAcwADAAAwEA\n    -----END CERTIFICATE-----\n")
+BACKEND = "- name: svc\n  port: 443"
+SVC = service(ports="- name: https\n  port: 443")
+
+
+def policy(res: Resolution, name: str) -> PolicyStatus:
+    return res.policies[ResourceKey(GATEWAY_GROUP, "BackendTLSPolicy", NS, name)]
 
 
 @dataclass(frozen=True)
@@ -239,6 +259,54 @@ RULES = [
          "IPAddressType ... Support: Extended (the default profile claims Extended features)",
          (gateway(extra="  addresses:\n  - type: IPAddress\n    value: 10.0.0.1\n"),),
          lambda res: _expect(cond(res.gateways[GW], "Accepted"), ("True", "Accepted"))),
+    Rule("backend-tls-policy-unmet-fails-route-resolved-refs",
+         "In all cases, the implementation MUST ensure the `ResolvedRefs` Condition on the Route is set to "
+         "`status: False` ... The BackendTLSPolicy object is installed in the cluster, a BackendTLSPolicy is "
+         "present that refers to the Service, and the implementation is unable to meet the requirement.",
+         (gateway(), SVC, tls_policy("p"), http_route(backends=BACKEND)),
+         lambda res: (_expect(cond(route(res), "ResolvedRefs"), ("False", "InvalidBackendTLS")),
+                      _expect(cond(route(res), "Accepted"), ("True", "Accepted")),
+                      _expect(cond(policy(res, "p"), "Accepted"), ("False", "NoValidCACertificate")),
+                      _expect(cond(policy(res, "p"), "ResolvedRefs"), ("False", "InvalidCACertificateRef")))),
+    Rule("backend-tls-policy-ca-without-ca-crt",
+         "A CACertificateRef is invalid if: It refers to a resource that cannot be resolved (e.g., the referenced "
+         "resource does not exist) or is misconfigured (e.g., a ConfigMap does not contain a key named `ca.crt`).",
+         (gateway(), SVC, tls_policy("p"), CA_MAP.replace("ca.crt", "other"), http_route(backends=BACKEND)),
+         lambda res: (_expect(cond(policy(res, "p"), "ResolvedRefs"), ("False", "InvalidCACertificateRef")),
+                      _expect(cond(route(res), "ResolvedRefs"), ("False", "InvalidBackendTLS")))),
+    Rule("backend-tls-policy-invalid-kind",
+         "It refers to an unknown or unsupported kind of resource. In this case, the Reason must be set to "
+         "`InvalidKind` ... If ALL CACertificateRefs are invalid, the implementation MUST also ensure the "
+         "`Accepted` Condition on the BackendTLSPolicy is set to `status: False`, with a Reason "
+         "`NoValidCACertificate`.",
+         (gateway(), SVC, tls_policy("p", "- name: ca\n  group: example.com\n  kind: Bundle"),
+          http_route(backends=BACKEND)),
+         lambda res: (_expect(cond(policy(res, "p"), "ResolvedRefs"), ("False", "InvalidKind")),
+                      _expect(cond(policy(res, "p"), "Accepted"), ("False", "NoValidCACertificate")),
+                      _expect(cond(route(res), "ResolvedRefs")[0], "False"))),
+    Rule("backend-tls-policy-met",
+         "ResolvedRefs ... a BackendTLSPolicy is present that refers to the Service (and the implementation can "
+         "meet it: the route's references resolve)",
+         (gateway(), SVC, tls_policy("p"), CA_MAP, http_route(backends=BACKEND)),
+         lambda res: (_expect(cond(policy(res, "p"), "Accepted"), ("True", "Accepted")),
+                      _expect(cond(route(res), "ResolvedRefs"), ("True", "ResolvedRefs")))),
+    Rule("backend-tls-policy-conflict",
+         "When more than one BackendTLSPolicy selects the same target and sectionName, ... The older policy by "
+         "creation timestamp takes precedence. ... For any BackendTLSPolicy that does not take precedence, the "
+         "implementation MUST ensure the `Accepted` Condition is set to `status: False`, with Reason `Conflicted`.",
+         (gateway(), SVC, CA_MAP, tls_policy("new", created="2025-02-01T00:00:00Z"),
+          tls_policy("old", "- name: missing\n  group: ''\n  kind: ConfigMap", created="2025-01-01T00:00:00Z"),
+          http_route(backends=BACKEND)),
+         lambda res: (_expect(cond(policy(res, "new"), "Accepted"), ("False", "Conflicted")),
+                      _expect(cond(policy(res, "old"), "Accepted"), ("False", "NoValidCACertificate")),
+                      _expect(cond(route(res), "ResolvedRefs")[0], "False"))),
+    Rule("backend-tls-policy-section-name-first",
+         "They select different sectionNames in the same target. (A policy on the Service's port and one on the "
+         "whole Service are distinct; the one on the port serves it.)",
+         (gateway(), SVC, CA_MAP, tls_policy("whole", "- name: missing\n  group: ''\n  kind: ConfigMap"),
+          tls_policy("port", section="https"), http_route(backends=BACKEND)),
+         lambda res: (_expect(cond(policy(res, "port"), "Accepted"), ("True", "Accepted")),
+                      _expect(cond(route(res), "ResolvedRefs"), ("True", "ResolvedRefs")))),
 ]
 
 
