@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 
 from policycheck.model import GATEWAY_GROUP, ROUTE_KINDS, Resource, ResourceKey, is_route
 from policycheck.overlay import Overlay
@@ -185,6 +186,7 @@ class _Resolver:
             return self._absent(key)
         listeners: tuple[ListenerState, ...]
         if _is_gateway(ref):
+            gateway = key
             v = self.view(key)
             listeners = v.listeners if v else ()
         else:
@@ -192,11 +194,20 @@ class _Resolver:
             if lsv.accepted != TRUE:
                 return Attachment(lsv.accepted, "NoMatchingParent" if lsv.accepted == FALSE else "Pending",
                                   f"{key} is not accepted by its Gateway {lsv.gateway}")
-            listeners = lsv.listeners
+            gateway, listeners = lsv.gateway, lsv.listeners
         hostnames = self._hostnames.get(route.key)
         if hostnames is None:
             hostnames = self._hostnames[route.key] = route_hostnames(route)
-        return _ATTACHMENTS.get(self.lookups, route.key, hostnames, ref, listeners)
+        found = _ATTACHMENTS.get(self.lookups, route.key, hostnames, ref, listeners)
+        if found.status == TRUE and found.served != FALSE:
+            # "the route's availability is also subject to the Gateway's own status conditions"
+            gv = self.view(gateway)
+            down = next((c for c in gv.conditions if c.type in ("Accepted", "Programmed") and c.status == FALSE),
+                        None) if gv else None
+            if down is not None:
+                return replace(found, served=FALSE, unserved=f"Gateway {gateway.namespace}/{gateway.name} is not "
+                               f"{down.type.lower()} ({down.reason}: {down.message})")
+        return found
 
     # --- status -------------------------------------------------------------
     def backends(self, route: Resource) -> tuple[BackendStatus, ...]:

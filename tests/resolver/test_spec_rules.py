@@ -138,6 +138,14 @@ RULES = [
          "Listener or Route status does not impact successful attachment",
          (gateway(listeners=listeners("a 80 HTTP", "b 80 HTTP", "c 81 HTTP")), http_route()),
          lambda res: (_expect(route(res).attached_to, ("a", "b", "c")), _expect(route(res).served, "True"))),
+    Rule("served-subject-to-gateway-status",
+         "Note that the route's availability is also subject to the Gateway's own status conditions and listener "
+         "status.",
+         (gateway(extra="  infrastructure:\n    parametersRef:\n      group: example.com\n      kind: Params\n"
+                        "      name: missing\n"), http_route()),
+         lambda res: (_expect(cond(route(res), "Accepted"), ("True", "Accepted")),
+                      _expect(route(res).served, "False"),
+                      _expect("InvalidParameters" in route(res).unserved, True))),
     Rule("distinct-per-protocol",
          "The set of listeners that all share a protocol value MUST have _different_ values for _at least one_ of "
          "these fields to be distinct: * **HTTP, HTTPS, TLS**: Port, Hostname * **TCP, UDP**: Port",
