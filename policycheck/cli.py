@@ -98,7 +98,10 @@ def check(revision: str | None, staged: bool, base: str | None, history: bool, n
                                     no_cache=no_cache, baseline=fmt == "sarif"),
                        progress=progress)
     colour = fmt == "text" and output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    text = render_report(report, fmt, colour=colour, quiet=quiet)
+    from policycheck.render import blob_url
+
+    links = blob_url(os.environ)
+    text = render_report(report, fmt, colour=colour, quiet=quiet, links=links)
     _write(text, output)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if fmt == "github" and summary:
@@ -106,7 +109,7 @@ def check(revision: str | None, staged: bool, base: str | None, history: bool, n
 
         try:
             with open(summary, "a", encoding="utf-8") as fh:
-                fh.write(step_summary(report))
+                fh.write(step_summary(report, links))
         except OSError as exc:  # the report is out and the verdict stands: the summary is a courtesy
             _fail(f"warning: cannot write the step summary to {summary} ({exc.strerror or exc}); going on")
     sys.exit(0 if exit_zero or report.result == "pass" else 1)

@@ -20,7 +20,8 @@ def _no_user_git_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     for var in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "GIT_INDEX_FILE", "PRE_COMMIT_FROM_REF",
-                "PRE_COMMIT_TO_REF", "NO_COLOR", "GIT_DIR", "GIT_WORK_TREE"):
+                "PRE_COMMIT_TO_REF", "NO_COLOR", "GIT_DIR", "GIT_WORK_TREE", "GITHUB_SERVER_URL",
+                "GITHUB_REPOSITORY", "GITLAB_CI", "CI_PROJECT_URL", "FORCE_COLOR", "POLICYCHECK_COLOR"):
         monkeypatch.delenv(var, raising=False)
 
 

@@ -6,7 +6,8 @@ Annotations sit on the checked-out tree, so findings are placed and
 deduplicated as for SARIF (common.head_view); one whose file and object are
 both gone has no file property. Suppressed findings are left out (they do not
 need attention, and GitHub shows only 10 errors and 10 warnings per step);
-the rest come failing ones first for the same reason.
+the rest come placed ones (with a file) first, then the most severe, then
+those that fail a commit, for the same reason.
 
 Escaping is the runner's (actions/toolkit `escapeData` / `escapeProperty`):
 data `%` `\\r` `\\n`; properties also `:` and `,`. No plain line carries text
@@ -60,7 +61,10 @@ def _annotation(h: HeadFinding) -> str:
 
 def render(report: Report) -> str:
     shown = [h for h in head_view(report) if not h.finding.suppressed]
-    shown.sort(key=lambda h: (not fails(h.finding, report.fail_on), severity_rank(h.finding.severity), h.file, h.line))
+    # GitHub shows 10 error annotations (and 10 warnings) per step: those with a place in the tree come
+    # first, then the most severe, then those that fail a commit.
+    shown.sort(key=lambda h: (not h.located, severity_rank(h.finding.severity), not fails(h.finding, report.fail_on),
+                              h.file, h.line))
     lines = [_annotation(h) for h in shown]
     for c in report.commits:
         lines.append(f"policycheck: {c.short} {c.result.upper()}")  # sha only: see the module docstring
@@ -70,6 +74,8 @@ def render(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-def step_summary(report: Report, base_url: str | None = None) -> str:
-    """Markdown of every finding for $GITHUB_STEP_SUMMARY (annotations are capped per step; this is not)."""
-    return markdown.render(report, base_url=base_url, max_chars=STEP_SUMMARY_LIMIT)
+def step_summary(report: Report, base_url: str | None = None, blob_url: str | None = None) -> str:
+    """Markdown for $GITHUB_STEP_SUMMARY: the failing commits with every finding (annotations are capped per
+    step; this is not), the passing ones in one line."""
+    return markdown.render(report, base_url=base_url, max_chars=STEP_SUMMARY_LIMIT, blob_url=blob_url,
+                           fold_passing=True)

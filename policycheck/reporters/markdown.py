@@ -4,9 +4,16 @@ A table of commits with pass/fail first (what a reviewer wants at a glance),
 then each commit's findings with a link to file and line.
 
 Links are relative (`[routes/a.yaml:9](routes/a.yaml#L9)`) unless `base_url`
-is given: GitHub resolves relative links against the page showing them, which
-for a comment is not the repository tree, so a caller posting a comment should
-pass e.g. `https://github.com/OWNER/REPO/blob/SHA`.
+or `blob_url` is given: GitHub resolves relative links against the page
+showing them, which for a comment or a job summary is not the repository tree.
+`blob_url` (the CLI takes it from the CI's environment: `$GITHUB_SERVER_URL/
+$GITHUB_REPOSITORY/blob/`, GitLab's `$CI_PROJECT_URL/-/blob/`) links each
+finding at the commit it was found in; `base_url` is one fixed prefix, e.g.
+`https://github.com/OWNER/REPO/blob/SHA`. The index and the working tree have
+no commit to link at: their findings keep relative links.
+
+`fold_passing` (the job summary) leads with the failing commits and their
+findings and folds the passing ones into one line.
 
 Everything that comes from the repository (paths, messages, subjects) is
 escaped: it must not open a table cell, start a link, render HTML, or notify
@@ -80,6 +87,13 @@ def _finding(f: Finding, base_url: str | None) -> str:
     return f"- {icon} **{escape(f.severity)}** {code(f.policy)} {where}: {escape(f.message)}{mark}"
 
 
+def commit_url(c: CommitResult, base_url: str | None, blob_url: str | None) -> str | None:
+    """Where the links of a commit's findings point: the commit's tree under `blob_url`, else `base_url`."""
+    if blob_url and re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", c.commit):
+        return blob_url.rstrip("/") + "/" + c.commit
+    return base_url
+
+
 def _commit(c: CommitResult, base_url: str | None) -> tuple[list[str], list[str]]:
     """(heading lines, finding lines) of a commit's section; empty when there is nothing to show."""
     shown = sorted_findings(listed(c))
@@ -98,19 +112,30 @@ def _commit(c: CommitResult, base_url: str | None) -> tuple[list[str], list[str]
     return head, [_finding(f, base_url) for f in shown] + ([""] if shown and extra else []) + extra
 
 
-def render(report: Report, base_url: str | None = None, max_chars: int = COMMENT_LIMIT, heading: str = "##") -> str:
+def _passing_line(passing: list[CommitResult]) -> list[str]:
+    if not passing:
+        return []
+    return ["", f"✅ {plural(len(passing), 'commit')} pass: {', '.join(code(c.short) for c in passing)}"]
+
+
+def render(report: Report, base_url: str | None = None, max_chars: int = COMMENT_LIMIT, heading: str = "##",
+           blob_url: str | None = None, fold_passing: bool = False) -> str:
     """The comment. `max_chars` is counted in UTF-8 bytes, which is at least the character count GitHub limits."""
     failed = sum(1 for c in report.commits if c.result == FAIL)
     lines = [
         f"{heading} policycheck: {_verdict(report.result)}",
         "",
         f"{plural(len(report.commits), 'commit')} checked, {failed} failed.",
-        "",
-        *_table(report),
     ]
-    sections = [_commit(c, base_url) for c in report.commits]
+    shown, tail = report.commits, []
+    if fold_passing:
+        shown = tuple(c for c in report.commits if c.result == FAIL)
+        tail = _passing_line([c for c in report.commits if c.result != FAIL])
+    else:
+        lines += ["", *_table(report)]
+    sections = [_commit(c, commit_url(c, base_url, blob_url)) for c in shown]
     total = sum(len(body) for _, body in sections)
-    budget = max_chars - 200  # room for the truncation note
+    budget = max_chars - 200 - sum(len(x.encode()) + 1 for x in tail)  # room for the truncation note
     size = sum(len(x.encode()) + 1 for x in lines)
     written = 0
     for head, body in sections:
@@ -129,6 +154,7 @@ def render(report: Report, base_url: str | None = None, max_chars: int = COMMENT
         else:
             continue
         break
+    lines += tail
     if written < total:
         lines += ["", f"_{total - written} more entries left out to fit the {max_chars}-character limit; "
                       "the JSON or SARIF report has them all._"]

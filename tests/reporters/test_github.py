@@ -50,7 +50,9 @@ def test_escape_functions() -> None:
 
 def test_annotations(report: Report) -> None:
     cmds = commands(report)
-    assert [c[0] for c in cmds] == ["error"] * 5 + ["warning"]
+    # placed ones first (GitHub shows 10 errors per step), then the most severe
+    assert [c[0] for c in cmds] == ["error", "error", "warning", "error", "error", "error"]
+    assert [("file" in c[1]) for c in cmds] == [True, True, True, False, False, False]
     first = cmds[0]
     assert first == ("error", {"file": "routes/broken.yaml", "line": "3", "title": "manifest-parse-error"},
                      "mapping values are not allowed here (commit 555555555555)")
@@ -123,6 +125,15 @@ def test_step_summary_has_every_finding(report: Report) -> None:
 def test_step_summary_base_url(report: Report) -> None:
     md = github.step_summary(report, base_url="https://github.com/o/r/blob/abc")
     assert "(https://github.com/o/r/blob/abc/routes/broken.yaml#L3)" in md
+
+
+def test_step_summary_links_each_finding_at_its_commit_and_folds_passing_commits(report: Report) -> None:
+    md = github.step_summary(report, blob_url="https://github.com/o/r/blob/")
+    assert f"(https://github.com/o/r/blob/{C1.replace('1', '5')}/routes/broken.yaml#L3)" in md
+    assert "(services/other.yaml#L1)" in md  # the index has no commit to link at
+    assert "111111111111" not in md.split("✅")[0] and "| Commit |" not in md
+    assert md.rstrip().splitlines()[-1] == "✅ 2 commits pass: `111111111111`, `444444444444`"
+    assert md.index("### `222222222222`") < md.index("### `555555555555`")
 
 
 def test_step_summary_is_not_cut_at_comment_size(make_finding: Callable[..., Finding]) -> None:

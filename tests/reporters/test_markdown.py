@@ -90,3 +90,21 @@ def test_comment_limit(make_finding: Callable[..., Finding]) -> None:
 def test_passing_report(make_finding: Callable[..., Finding]) -> None:
     md = markdown.render(Report(commits=(CommitResult(C1, None, "s", "pass", ()),)))
     assert md.startswith("## policycheck: ✅ pass") and "###" not in md
+
+
+@pytest.mark.parametrize(("env", "url"), [
+    ({"GITHUB_ACTIONS": "true", "GITHUB_SERVER_URL": "https://ghe.example", "GITHUB_REPOSITORY": "o/r"},
+     "https://ghe.example/o/r/blob/"),
+    ({"GITLAB_CI": "true", "CI_PROJECT_URL": "https://gitlab.example/g/p"}, "https://gitlab.example/g/p/-/blob/"),
+    ({"GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "o/r"}, None),
+    ({}, None),
+])
+def test_blob_url_from_the_ci_environment(env: dict[str, str], url: str | None) -> None:
+    from policycheck.render import blob_url
+
+    assert blob_url(env) == url
+
+
+def test_gitlab_links_at_the_commit(report: Report) -> None:
+    md = markdown.render(report, blob_url="https://gitlab.example/g/p/-/blob/")
+    assert f"(https://gitlab.example/g/p/-/blob/{'5' * 40}/routes/broken.yaml#L3)" in md
