@@ -59,7 +59,9 @@ def _write(text: str, output: str | None) -> None:
 @click.option("--profile", type=click.Choice(["spec", "linkerd"]), default=None, help="Implementation profile.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
               help="Output format (default text; github under GitHub Actions).")
-@click.option("--output", "-o", metavar="FILE", help="Write the report here (atomically) instead of stdout.")
+@click.option("--output", "-o", "outputs", metavar="[FORMAT=]FILE", multiple=True,
+              help="FILE: write the report here (atomically) instead of stdout. FORMAT=FILE (repeatable): "
+                   "also write that format there, e.g. -o sarif=policycheck.sarif -o junit=junit.xml.")
 @click.option("--all", "list_all", is_flag=True, help="List pre-existing findings too.")
 @click.option("--fail-on", type=click.Choice(["new", "all"]), default=None,
               help="Fail on new error findings (default) or on any error finding.")
@@ -69,7 +71,7 @@ def _write(text: str, output: str | None) -> None:
 @click.option("--no-cache", is_flag=True, help="Do not read or write the parse cache.")
 def check(revision: str | None, staged: bool, base: str | None, history: bool, net: bool, repo: str | None,
           config_file: str | None, policy_dirs: tuple[str, ...], policy_source: str | None, profile: str | None,
-          fmt: str | None, output: str | None, list_all: bool, fail_on: str | None, exit_zero: bool,
+          fmt: str | None, outputs: tuple[str, ...], list_all: bool, fail_on: str | None, exit_zero: bool,
           quiet: bool, verbose: bool, no_cache: bool) -> None:
     """Judge REVISION (a commit, or a range A..B), the staged change (--staged), a pull
     request (--base REF), or by default the working tree against HEAD."""
@@ -91,20 +93,24 @@ def check(revision: str | None, staged: bool, base: str | None, history: bool, n
         staged, revision = False, f"{from_ref}..{to_ref}"  # pre-commit's pre-push stage
     if fmt is None:
         fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    output, reports = split_outputs(outputs)
     progress = _progress() if (verbose or sys.stderr.isatty()) and not quiet else None
     report = run_check(CheckOptions(repo=repo, revision=revision, staged=staged, base=base, net=net, history=history,
                                     config=config_file, policy_dirs=policy_dirs, profile=profile,
                                     fail_on=fail_on, list_all=list_all, policy_source=policy_source,
-                                    no_cache=no_cache, baseline=fmt == "sarif"),
+                                    no_cache=no_cache,
+                                    baseline="sarif" in (fmt, *(f for f, _ in reports))),
                        progress=progress)
     colour = fmt == "text" and output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     from policycheck.render import blob_url
 
     links = blob_url(os.environ)
+    for extra_fmt, path in reports:
+        _write(render_report(report, extra_fmt, links=links), path)
     text = render_report(report, fmt, colour=colour, quiet=quiet, links=links)
     _write(text, output)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
-    if fmt == "github" and summary:
+    if "github" in (fmt, *(f for f, _ in reports)) and summary:
         from policycheck.render import step_summary
 
         try:
@@ -113,6 +119,33 @@ def check(revision: str | None, staged: bool, base: str | None, history: bool, n
         except OSError as exc:  # the report is out and the verdict stands: the summary is a courtesy
             _fail(f"warning: cannot write the step summary to {summary} ({exc.strerror or exc}); going on")
     sys.exit(0 if exit_zero or report.result == "pass" else 1)
+
+
+def split_outputs(values: tuple[str, ...]) -> tuple[str | None, list[tuple[str, str]]]:
+    """`--output` values: the one plain FILE (the --format report instead of stdout), and each FORMAT=FILE.
+
+    `FORMAT=FILE` is read as such only when FORMAT names a format, so a plain
+    file name holding `=` keeps its meaning.
+    """
+    from policycheck.errors import UsageError
+
+    plain: list[str] = []
+    reports: list[tuple[str, str]] = []
+    for value in values:
+        name, sep, path = value.partition("=")
+        if sep and name in FORMATS:
+            if not path:
+                raise UsageError(f"--output {value}: give a file after {name}=")
+            reports.append((name, path))
+        else:
+            plain.append(value)
+    if len(plain) > 1:
+        raise UsageError(f"--output: one plain FILE at most (got {', '.join(plain)}); "
+                         "write further formats with FORMAT=FILE")
+    targets = [os.path.abspath(p) for p in plain if p != "-"] + [os.path.abspath(p) for _, p in reports]
+    if len(set(targets)) < len(targets):
+        raise UsageError("--output: two reports into the same file")
+    return (plain[0] if plain else None), reports
 
 
 def _progress() -> Any:
