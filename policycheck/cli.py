@@ -56,6 +56,9 @@ def _write(text: str, output: str | None) -> None:
 @click.option("--policies", "policy_dirs", multiple=True, metavar="DIR", help="Extra policy folder (repeatable).")
 @click.option("--policy-source", type=click.Choice(["base", "head"]), default=None,
               help="In a range check, take configuration and policies from the base (default) or the head.")
+@click.option("--skip", multiple=True, metavar="POLICY", help="Leave this policy out (repeatable).")
+@click.option("--only", multiple=True, metavar="POLICY",
+              help="Evaluate only this policy (repeatable); loader diagnostics still show.")
 @click.option("--profile", type=click.Choice(["spec", "linkerd"]), default=None, help="Implementation profile.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
               help="Output format (default text; github under GitHub Actions).")
@@ -70,7 +73,8 @@ def _write(text: str, output: str | None) -> None:
 @click.option("--verbose", "-v", is_flag=True, help="Show progress and timing on stderr.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the parse cache.")
 def check(revision: str | None, staged: bool, base: str | None, history: bool, net: bool, repo: str | None,
-          config_file: str | None, policy_dirs: tuple[str, ...], policy_source: str | None, profile: str | None,
+          config_file: str | None, policy_dirs: tuple[str, ...], policy_source: str | None,
+          skip: tuple[str, ...], only: tuple[str, ...], profile: str | None,
           fmt: str | None, outputs: tuple[str, ...], list_all: bool, fail_on: str | None, exit_zero: bool,
           quiet: bool, verbose: bool, no_cache: bool) -> None:
     """Judge REVISION (a commit, or a range A..B), the staged change (--staged), a pull
@@ -98,7 +102,7 @@ def check(revision: str | None, staged: bool, base: str | None, history: bool, n
     report = run_check(CheckOptions(repo=repo, revision=revision, staged=staged, base=base, net=net, history=history,
                                     config=config_file, policy_dirs=policy_dirs, profile=profile,
                                     fail_on=fail_on, list_all=list_all, policy_source=policy_source,
-                                    no_cache=no_cache,
+                                    no_cache=no_cache, skip=skip, only=only,
                                     baseline="sarif" in (fmt, *(f for f, _ in reports))),
                        progress=progress)
     colour = fmt == "text" and output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
@@ -223,11 +227,14 @@ def policies_show(policy_id: str, config_file: str | None, policy_dirs: tuple[st
 @click.argument("directory", required=False)
 @click.option("--policies", "policy_dirs", multiple=True, metavar="DIR", help="Extra policy folder.")
 @click.option("--config", "config_file", metavar="FILE", help="Configuration file.")
-def test_cmd(directory: str | None, policy_dirs: tuple[str, ...], config_file: str | None) -> None:
+@click.option("--only", multiple=True, metavar="POLICY", help="Run only the cases that test this policy (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["text", "junit"]), default="text")
+def test_cmd(directory: str | None, policy_dirs: tuple[str, ...], config_file: str | None, only: tuple[str, ...],
+             fmt: str) -> None:
     """Run policy test cases (YAML) in DIRECTORY (default: the built-in policies' cases)."""
     from policycheck.commands.testcases import run_tests
 
-    ok, text = run_tests(directory, policy_dirs, config_file)
+    ok, text = run_tests(directory, policy_dirs, config_file, only, fmt)
     click.echo(text, nl=False)
     sys.exit(0 if ok else 1)
 

@@ -111,6 +111,33 @@ def check_ids(config: Config, known_ids: set[str]) -> None:
                               config.source or CONFIG_FILE, config.line_of(*path))
 
 
+def select_policies(policies: list[Policy], known: set[str], skip: tuple[str, ...] = (),
+                    only: tuple[str, ...] = ()) -> list[Policy]:
+    """The policies in force narrowed by `--only` and `--skip`; an id nobody defines is a usage error.
+
+    `known` holds every id that exists (opt-in and disabled ones too). The loader's
+    reserved ids are accepted and change nothing: its diagnostics always show.
+    """
+    import difflib
+
+    from policycheck.diagnostics import RESERVED
+    from policycheck.errors import UsageError
+
+    for flag, ids in (("--skip", skip), ("--only", only)):
+        for pid in ids:
+            if pid not in known and pid not in RESERVED:
+                close = difflib.get_close_matches(pid, sorted(known | set(RESERVED)), n=3, cutoff=0.6)
+                hint = f"; did you mean {' or '.join(close)}?" if close else ""
+                raise UsageError(f"{flag} {pid}: no such policy{hint} (see `policycheck policies list`)")
+    return [p for p in policies if (not only or p.id in only) and p.id not in skip]
+
+
+def known_policy_ids(config: Config, policies: list[Policy]) -> set[str]:
+    """Every policy id that exists for this configuration: built-in (opt-in included), loaded, disabled."""
+    builtin = {p.id for p in load_folder(builtin_dir(), "policies")} if config.builtin_policies else set()
+    return builtin | {p.id for p in policies} | set(config.disable) | set(config.enable)
+
+
 def policy_infos(policies: list[Policy]) -> tuple[PolicyInfo, ...]:
     return tuple(PolicyInfo(p.id, p.severity, p.description, p.help or p.rationale, p.source, p.title,
                              p.rationale, p.example)

@@ -112,3 +112,18 @@ def test_error_paths_exit_2_with_file_and_line(tmp_path: Path) -> None:
     empty.mkdir()
     proc = run_cli("test", str(empty), cwd=tmp_path)
     assert proc.returncode == 2 and "no test case files" in proc.stderr
+
+
+def test_only_and_junit() -> None:
+    import xml.etree.ElementTree as ET
+
+    from gitrepo import run_cli
+
+    proc = run_cli("test", "--only", "parent-exists", "--format", "junit")
+    assert proc.returncode == 0, proc.stdout
+    root = ET.fromstring(proc.stdout.encode())
+    suites = [s.get("name") for s in root.iter("testsuite")]
+    assert "policies/tests/parent-exists.yaml" in suites and "policies/tests/route-valid.yaml" not in suites
+    assert int(root.get("tests", "0")) == len(list(root.iter("testcase"))) > 0
+    proc = run_cli("test", "--only", "parent-exist")
+    assert proc.returncode == 2 and "did you mean parent-exists?" in proc.stderr

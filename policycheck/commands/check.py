@@ -19,7 +19,7 @@ from policycheck.gitsource import Change, CommitInfo, GitSource, check_revision
 from policycheck.loader import LINK_MODE, Loader
 from policycheck.policy import Policy
 from policycheck.runner import DERIVE_LIMIT, Runner, Target
-from policycheck.setup_run import load_config, load_policies, policy_infos
+from policycheck.setup_run import known_policy_ids, load_config, load_policies, policy_infos, select_policies
 from policycheck.state import State
 
 if TYPE_CHECKING:
@@ -42,6 +42,8 @@ class CheckOptions:
     policy_source: str | None = None  # base | head
     no_cache: bool = False  # neither read nor write the parse cache
     baseline: bool = False  # every finding at the head and at the range's base (SARIF)
+    skip: tuple[str, ...] = ()  # policy ids left out of this run
+    only: tuple[str, ...] = ()  # when given, the only policy ids this run evaluates
 
 
 def plan(source: GitSource, opts: CheckOptions) -> tuple[list[Target], str | None]:
@@ -193,6 +195,8 @@ def _run_check(source: GitSource, opts: CheckOptions, progress: Callable[[int, i
         config = _replace(config, fail_on=opts.fail_on)
     policies = load_policies(config, opts.policy_dirs, source if use_base else None,
                              base_rev if use_base else None, root)
+    if opts.skip or opts.only:
+        policies = select_policies(policies, known_policy_ids(config, policies), opts.skip, opts.only)
     infos = policy_infos(policies)
     if valid is not None:
         valid.save()

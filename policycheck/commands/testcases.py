@@ -25,7 +25,7 @@ from policycheck.gitsource import Change, blob_id
 from policycheck.loader import Loader
 from policycheck.policy import Policy, builtin_dir, load_folder
 from policycheck.runner import Runner, Target
-from policycheck.setup_run import check_ids, load_config, load_policies
+from policycheck.setup_run import check_ids, load_config, load_policies, select_policies
 from policycheck.yamlsource import LineMap
 
 BEFORE, AFTER = "BEFORE", "AFTER"
@@ -84,18 +84,22 @@ class CaseResult:
         return not self.missing and not self.unexpected
 
 
-def run_tests(directory: str | None, policy_dirs: tuple[str, ...], config_file: str | None) -> tuple[bool, str]:
-    """Run every case; (all passed, the report). Broken case or policy files raise ConfigError (exit 2)."""
+def run_tests(directory: str | None, policy_dirs: tuple[str, ...], config_file: str | None,
+              only: tuple[str, ...] = (), fmt: str = "text") -> tuple[bool, str]:
+    """Run every case (`only`: those that test these policies); (all passed, the report in `fmt`, text or
+    junit). Broken case or policy files raise ConfigError (exit 2)."""
     root = Path.cwd()
     base = load_config(None, None, config_file, root)
     files, extra_dirs = _locate(directory)
     configured = {(root / d).resolve() for d in base.policy_dirs}
     extra_dirs = [d for d in extra_dirs if Path(d).resolve() not in configured]
     policies = _load(base, tuple(extra_dirs) + policy_dirs, root)
+    if only:
+        select_policies(policies, {p.id for p in policies}, only=only)  # an unknown id is a usage error
     results: list[CaseResult] = []
     for path, label in files:
-        results.extend(run_file(path, label, policies, base))
-    return all(r.ok for r in results), render(results)
+        results.extend(run_file(path, label, policies, base, frozenset(only)))
+    return all(r.ok for r in results), (render_junit(results) if fmt == "junit" else render(results))
 
 
 def _locate(directory: str | None) -> tuple[list[tuple[Path, str]], list[str]]:
@@ -135,7 +139,8 @@ def _load(config: Config, extra_dirs: tuple[str, ...], root: Path) -> list[Polic
     return load_policies(everything, extra_dirs, root=root)
 
 
-def run_file(path: Path, label: str, policies: list[Policy], base: Config) -> list[CaseResult]:
+def run_file(path: Path, label: str, policies: list[Policy], base: Config,
+             only: frozenset[str] = frozenset()) -> list[CaseResult]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -150,7 +155,13 @@ def run_file(path: Path, label: str, policies: list[Policy], base: Config) -> li
         where: tuple[str | int, ...] = ("cases", i)
         config = _config(case, (*where, "config"), label, lines, file_config, known)
         tested = _tested(data, case, where, path.stem, label, lines, known)
+        if only:
+            tested &= only
+            if not tested:
+                continue
         expected = [_expected(e, label, lines, (*where, "expect", j), known) for j, e in enumerate(case["expect"])]
+        if only:
+            expected = [e for e in expected if e.policy in tested]
         actual = [f for f in evaluate_case(case, policies, config) if f.policy in tested]
         missing, unexpected = compare(expected, actual)
         results.append(CaseResult(label, lines(0, where), case["name"], tuple(missing), tuple(unexpected)))
@@ -276,6 +287,34 @@ def render(results: list[CaseResult]) -> str:
     lines.append(f"{len(results)} case{'s' if len(results) != 1 else ''}, {len(results) - failed} passed, "
                  f"{failed} failed")
     return "\n".join(lines) + "\n"
+
+
+def render_junit(results: list[CaseResult]) -> str:
+    """The cases as JUnit XML: a suite per case file, a test case per case (named by file and case, stable)."""
+    import xml.etree.ElementTree as ET
+
+    from policycheck.reporters.junit import xml_text
+
+    root = ET.Element("testsuites", {"name": "policycheck test"})
+    by_source: dict[str, list[CaseResult]] = {}
+    for r in results:
+        by_source.setdefault(r.source, []).append(r)
+    for source, cases in by_source.items():
+        failed = sum(1 for r in cases if not r.ok)
+        suite = ET.SubElement(root, "testsuite", {"name": xml_text(source), "tests": str(len(cases)),
+                                                  "failures": str(failed), "errors": "0", "skipped": "0",
+                                                  "time": "0"})
+        for r in cases:
+            case = ET.SubElement(suite, "testcase", {"classname": xml_text(source), "name": xml_text(r.name),
+                                                     "file": xml_text(r.source), "line": str(r.line), "time": "0"})
+            if not r.ok:
+                message = f"{len(r.missing)} expected not found, {len(r.unexpected)} found not expected"
+                ET.SubElement(case, "failure", {"message": message}).text = xml_text(
+                    "\n".join(line.strip() for line in _diff(r)))
+    failed = sum(1 for r in results if not r.ok)
+    root.attrib.update({"tests": str(len(results)), "failures": str(failed), "errors": "0", "time": "0"})
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
 def _diff(r: CaseResult) -> Iterator[str]:

@@ -36,7 +36,7 @@ from policycheck.reporters.common import (
 )
 
 
-def _x(text: str) -> str:
+def xml_text(text: str) -> str:
     """Text XML 1.0 can hold: C0/C1 controls (other than tab and line breaks) and non-characters made visible."""
     text = visible_controls(text)
     return "".join(
@@ -70,7 +70,7 @@ class _Case:
 
 def _testcase(suite: ET.Element, policy: str, name: str, case: _Case) -> str:
     """Append the case; return its outcome: "error", "failure" or "pass"."""
-    el = ET.SubElement(suite, "testcase", {"classname": f"policycheck.{policy}", "name": _x(name), "time": "0"})
+    el = ET.SubElement(suite, "testcase", {"classname": f"policycheck.{policy}", "name": xml_text(name), "time": "0"})
     commits = list(dict.fromkeys(c.short for c, _ in case.bad))
     outcome = "pass"
     if case.bad:
@@ -79,10 +79,10 @@ def _testcase(suite: ET.Element, policy: str, name: str, case: _Case) -> str:
         outcome = "error" if errors else "failure"
         what = "could not run in" if errors else "fails"
         message = f"{what} {plural(len(commits), 'commit')}: {', '.join(commits)}"
-        ET.SubElement(el, outcome, {"type": policy, "message": message}).text = _x(
+        ET.SubElement(el, outcome, {"type": policy, "message": message}).text = xml_text(
             "\n".join(_line(c, f) for c, f in case.bad))
     if case.others:
-        ET.SubElement(el, "system-out").text = _x("\n".join(_line(c, f) for c, f in case.others))
+        ET.SubElement(el, "system-out").text = xml_text("\n".join(_line(c, f) for c, f in case.others))
     return outcome
 
 
@@ -116,11 +116,11 @@ def render(report: Report) -> str:
         el = ET.SubElement(suite, "testcase", {"classname": "policycheck.result", "name": "commit verdict",
                                                "time": "0"})
         ET.SubElement(el, "failure", {"type": "result", "message": "fails " + ", ".join(c.short for c in unexplained)}
-                      ).text = _x("\n".join(f"{title(c)}: failed without a listed finding that fails it; see the "
+                      ).text = xml_text("\n".join(f"{title(c)}: failed without a listed finding that fails it; see the "
                                               "text or JSON report" for c in unexplained))
         counts["failure"] += 1
     if notes:
-        ET.SubElement(suite, "system-out").text = _x("\n".join(notes))
+        ET.SubElement(suite, "system-out").text = xml_text("\n".join(notes))
     tests = str(sum(counts.values()))
     suite.attrib.update({"tests": tests, "failures": str(counts["failure"]), "errors": str(counts["error"]),
                          "skipped": "0", "time": "0"})
