@@ -10,7 +10,9 @@ import contextlib
 import os
 import signal
 import sys
+import time
 import traceback
+from collections.abc import Mapping
 from typing import Any, NoReturn
 
 import click
@@ -72,11 +74,14 @@ def _write(text: str, output: str | None) -> None:
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing on success; only failing commits.")
 @click.option("--verbose", "-v", is_flag=True, help="Show progress and timing on stderr.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the parse cache.")
+@click.option("--color", "--colour", "color", type=click.Choice(["auto", "always", "never"]), default="auto",
+              show_default=True, help="Colour the text report: auto (a terminal, unless NO_COLOR is set), always, "
+                                      "never.")
 def check(revision: str | None, staged: bool, base: str | None, history: bool, net: bool, repo: str | None,
           config_file: str | None, policy_dirs: tuple[str, ...], policy_source: str | None,
           skip: tuple[str, ...], only: tuple[str, ...], profile: str | None,
           fmt: str | None, outputs: tuple[str, ...], list_all: bool, fail_on: str | None, exit_zero: bool,
-          quiet: bool, verbose: bool, no_cache: bool) -> None:
+          quiet: bool, verbose: bool, no_cache: bool, color: str) -> None:
     """Judge REVISION (a commit, or a range A..B), the staged change (--staged), a pull
     request (--base REF), or by default the working tree against HEAD."""
     from policycheck.commands.check import CheckOptions, run_check
@@ -98,14 +103,18 @@ def check(revision: str | None, staged: bool, base: str | None, history: bool, n
     if fmt is None:
         fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     output, reports = split_outputs(outputs)
-    progress = _progress() if (verbose or sys.stderr.isatty()) and not quiet else None
-    report = run_check(CheckOptions(repo=repo, revision=revision, staged=staged, base=base, net=net, history=history,
-                                    config=config_file, policy_dirs=policy_dirs, profile=profile,
-                                    fail_on=fail_on, list_all=list_all, policy_source=policy_source,
-                                    no_cache=no_cache, skip=skip, only=only,
-                                    baseline="sarif" in (fmt, *(f for f, _ in reports))),
-                       progress=progress)
-    colour = fmt == "text" and output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    progress = Progress() if (verbose or sys.stderr.isatty()) and not quiet else None
+    try:
+        report = run_check(CheckOptions(repo=repo, revision=revision, staged=staged, base=base, net=net,
+                                        history=history, config=config_file, policy_dirs=policy_dirs,
+                                        profile=profile, fail_on=fail_on, list_all=list_all,
+                                        policy_source=policy_source, no_cache=no_cache, skip=skip, only=only,
+                                        baseline="sarif" in (fmt, *(f for f, _ in reports))),
+                           progress=progress)
+    finally:
+        if progress is not None:
+            progress.close()
+    colour = fmt == "text" and output in (None, "-") and use_colour(color, sys.stdout.isatty(), os.environ)
     from policycheck.render import blob_url
 
     links = blob_url(os.environ)
@@ -152,17 +161,54 @@ def split_outputs(values: tuple[str, ...]) -> tuple[str | None, list[tuple[str, 
     return (plain[0] if plain else None), reports
 
 
-def _progress() -> Any:
-    # Rewritten in place on a terminal; one line per commit in a log (--verbose in CI).
-    tty = sys.stderr.isatty()
-    start = "\r" if tty else ""
+def use_colour(flag: str, tty: bool, environ: Mapping[str, str]) -> bool:
+    """`--color` wins; `auto` colours a terminal unless NO_COLOR is set to something (no-color.org: an empty
+    NO_COLOR does not count)."""
+    if flag != "auto":
+        return flag == "always"
+    return tty and not environ.get("NO_COLOR")
 
-    def show(n: int, total: int, label: str) -> None:
-        if total > 1:
-            end = "\n" if n + 1 == total or not tty else ""
-            sys.stderr.write(f"{start}checking {n + 1}/{total} {label[:12]}{end}")
+
+class Progress:
+    """Progress on stderr: click's bar on a terminal (position, rate, ETA); elsewhere (--verbose in CI) a
+    plain line every few seconds and at the end, not one per commit."""
+
+    EVERY = 5.0  # seconds between lines in a log
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+        self.bar: Any = None
+        self.start = self.last = time.monotonic()
+
+    def __call__(self, n: int, total: int, label: str) -> None:
+        if total <= 1:
+            return
+        if self.tty:
+            if self.bar is None or self.bar.length != total:
+                self.close()
+                self.start = time.monotonic()
+                self.bar = click.progressbar(length=total, label="checking", file=sys.stderr, show_pos=True,
+                                             show_eta=True, item_show_func=self._item)
+                self.bar.__enter__()
+            self.bar.update(n + 1 - self.bar.pos, current_item=(n, label))
+            return
+        now = time.monotonic()
+        if n + 1 == total or now - self.last >= self.EVERY:
+            self.last = now
+            sys.stderr.write(f"checking {n + 1}/{total} {label[:12]} ({self._rate(n)})\n")
             sys.stderr.flush()
-    return show
+
+    def _item(self, item: tuple[int, str] | None) -> str | None:
+        return None if item is None else f"{item[1][:12]} {self._rate(item[0])}"
+
+    def _rate(self, n: int) -> str:
+        elapsed = max(time.monotonic() - self.start, 1e-6)
+        return f"{(n + 1) / elapsed:.1f} commits/s"
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
 
 
 @cli.command(epilog=EXIT_HELP)

@@ -9,25 +9,27 @@ Finding lines keep the `file:line: ` prefix that editors and terminals turn into
 links; whether a finding is new, pre-existing or suppressed comes after the
 message so the prefix stays parseable.
 
-`render(report, colour=False)`: colour is the caller's decision (the CLI asks
-for it on a terminal without NO_COLOR), so rendering stays a pure function of
-its arguments. Control characters from paths or messages are shown as `\\xNN`
+`render(report, colour=False)`: colour is the caller's decision (`--color`, else
+a terminal without NO_COLOR), so rendering stays a pure function of its
+arguments. Control characters from paths or messages are shown as `\\xNN`
 so that a manifest cannot drive the reader's terminal.
 """
 
 from __future__ import annotations
 
+import click
+
 from policycheck.findings import FAIL, CommitResult, Finding, Report
 from policycheck.reporters.common import listed, plural, sorted_findings, title, visible_controls
 
-_RESET = "\033[0m"
-_STYLES = {
-    "error": "\033[31m",
-    "warning": "\033[33m",
-    "info": "\033[36m",
-    "pass": "\033[32m",
-    "fail": "\033[1;31m",
-    "dim": "\033[2m",
+# click.style's keyword arguments per style name.
+_STYLES: dict[str, dict[str, str | bool]] = {
+    "error": {"fg": "red"},
+    "warning": {"fg": "yellow"},
+    "info": {"fg": "cyan"},
+    "pass": {"fg": "green"},
+    "fail": {"fg": "red", "bold": True},
+    "dim": {"dim": True},
 }
 
 
@@ -36,8 +38,8 @@ class _Painter:
         self.colour = colour
 
     def __call__(self, style: str, text: str) -> str:
-        code = _STYLES.get(style)
-        return f"{code}{text}{_RESET}" if self.colour and code else text
+        spec = _STYLES.get(style)
+        return click.style(text, **spec) if self.colour and spec else text  # type: ignore[arg-type]
 
 
 def _clean(text: str, indent: str) -> str:

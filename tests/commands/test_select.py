@@ -5,15 +5,9 @@ from __future__ import annotations
 import json
 
 from gitrepo import GitRepo, run_cli
+from manifests_fixtures import gateway_route
 
-ROUTE = """\
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: r, namespace: default}
-spec:
-  parentRefs: [{name: missing}]
-  rules: [{backendRefs: [{name: nosvc, port: 80}]}]
-"""
+ROUTE = gateway_route("r", "missing", backend="nosvc")
 
 
 def _policies(repo: GitRepo, *args: str) -> tuple[int, set[str]]:

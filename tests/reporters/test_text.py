@@ -56,7 +56,7 @@ def test_colour_only_when_asked(report: Report) -> None:
     assert "\033[" not in text.render(report)
     coloured = text.render(report, colour=True)
     assert "\033[31merror\033[0m" in coloured
-    assert "\033[1;31mFAIL\033[0m" in coloured
+    assert "\033[31m\033[1mFAIL\033[0m" in coloured
     assert re.sub(r"\033\[[0-9;]*m", "", coloured) == text.render(report)
 
 
