@@ -113,7 +113,7 @@ def test_policies_list_and_show(tmp_path: Path) -> None:
     assert rows["allowed-gateways"]["optIn"] is True
     assert rows["manifest-parse-error"]["reserved"] is True
     text = run_cli("policies", "list", cwd=tmp_path).stdout
-    assert "Reserved ids" in text and "policy-runtime-error" in text and "(opt-in)" in text
+    assert "Reserved ids" in text and "policy-runtime-error" in text and "opt-in: list it under enable:" in text
     show = run_cli("policies", "show", "no-in-place-detach", cwd=tmp_path)
     assert show.returncode == 0
     for part in ("[error]", "source: policies/no-in-place-detach.yaml", "Why:", "linkerd/linkerd2#13280",
@@ -123,6 +123,25 @@ def test_policies_list_and_show(tmp_path: Path) -> None:
     assert "Parameters" in params and "domains: []" in params
     reserved = run_cli("policies", "show", "manifest-parse-error", cwd=tmp_path)
     assert reserved.returncode == 0 and "reserved" in reserved.stdout
+
+
+def test_policies_list_and_show_the_configuration_in_force(tmp_path: Path) -> None:
+    (tmp_path / ".policycheck.yaml").write_text(
+        "enable: [allowed-hostnames]\ndisable:\n  - route-valid\nseverity:\n  parent-exists: warning\n")
+    rows = {r["id"]: r for r in json.loads(run_cli("policies", "list", "--format", "json", cwd=tmp_path).stdout)}
+    assert (rows["parent-exists"]["severity"], rows["parent-exists"]["defaultSeverity"]) == ("warning", "error")
+    assert rows["parent-exists"]["severitySetAt"] == ".policycheck.yaml:5"
+    assert (rows["route-valid"]["state"], rows["route-valid"]["stateSetAt"]) == ("off", ".policycheck.yaml:3")
+    hostnames = rows["allowed-hostnames"]
+    assert (hostnames["state"], hostnames["stateSetAt"]) == ("on", ".policycheck.yaml:1")
+    assert (rows["allowed-gateways"]["state"], rows["allowed-gateways"]["stateSetAt"]) == ("off", None)
+    assert rows["manifest-skipped"]["severity"] == "warning"
+    text = run_cli("policies", "list", cwd=tmp_path).stdout
+    line = next(x for x in text.splitlines() if x.startswith("parent-exists "))
+    assert line.split()[1:3] == ["warning", "on"] and "error -> warning at .policycheck.yaml:5" in line
+    assert "disabled at .policycheck.yaml:3" in text
+    show = run_cli("policies", "show", "route-valid", cwd=tmp_path).stdout
+    assert "state: off (disabled at .policycheck.yaml:3)" in show and "severity: error (the policy's default)" in show
 
 
 def test_policies_show_unknown_id_exits_2(tmp_path: Path) -> None:
