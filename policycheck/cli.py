@@ -242,6 +242,24 @@ def inventory(path: str | None, rev: str | None, repo: str | None, config_file: 
     _write(run_inventory(path, rev, repo, config_file, fmt), output)
 
 
+@cli.command(epilog=EXIT_HELP)
+@click.argument("address", metavar="KIND[.GROUP]/[NAMESPACE/]NAME")
+@click.option("--rev", metavar="REV", help="Judge this commit against its first parent (default: the working tree "
+                                            "against HEAD).")
+@click.option("--repo", metavar="DIR", help="The repository (default: the one containing the current folder).")
+@click.option("--cluster", metavar="NAME", help="With several clusters: the one whose state to read.")
+@click.option("--config", "config_file", metavar="FILE", help="Configuration file.")
+@click.option("--profile", type=click.Choice(["spec", "linkerd"]), default=None, help="Implementation profile.")
+@click.option("--format", "fmt", type=click.Choice(["json", "yaml"]), default="json")
+def facts(address: str, rev: str | None, repo: str | None, cluster: str | None, config_file: str | None,
+          profile: str | None, fmt: str) -> None:
+    """Print the document the policies evaluate for one object: the object, its previous version, the
+    operation, its predicted status per parentRef, backends, detached parents, validation issues."""
+    from policycheck.commands.facts import run_facts
+
+    _write(run_facts(address, rev, repo, cluster, config_file, profile, fmt), None)
+
+
 @cli.group()
 def policies() -> None:
     """List and explain the policies in force."""

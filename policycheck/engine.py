@@ -165,6 +165,19 @@ class Engine:
                     extra[f.key] = f
         return (Overlay.of(local).derive(extra) if extra else local), by_resource, local, extra
 
+    def document(self, t: Transition, key: ResourceKey) -> dict[str, Any]:
+        """Every fact a policy can read about the object `key` in `t`, as a policy reading the context
+        whole sees it (`policycheck facts`); `params` and `item` are each policy's own."""
+        self._bind(t)
+        res, op = t.new.get(key), t.operations.get(key, "none")
+        if res is None:
+            res, op = t.old.get(key), "delete"
+        if res is None:
+            raise KeyError(key)
+        old = t.old.get(key) if op != "create" else None
+        issues = self._issues_by_route(t.new_res.validation).get(key, []) if op != "delete" else []
+        return _Facts(self, t, key, res, old, op, issues, _Change.of(t)).context(_FACTS)
+
     def _issues_by_route(self, issues: tuple[ValidationIssue, ...]) -> dict[ResourceKey, list[ValidationIssue]]:
         """Validation issues by route; the last commit's grouping while its issues are the very same
         tuple (most commits re-resolve no route that has or had one)."""
