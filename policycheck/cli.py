@@ -260,6 +260,39 @@ def facts(address: str, rev: str | None, repo: str | None, cluster: str | None, 
     _write(run_facts(address, rev, repo, cluster, config_file, profile, fmt), None)
 
 
+@cli.command(epilog=EXIT_HELP)
+@click.option("--repo", metavar="DIR", help="The repository (default: the one containing the current folder).")
+def init(repo: str | None) -> None:
+    """Write a first .policycheck.yaml: excludes for the YAML found that is not Kubernetes, the deploy roots and
+    clusters found as comments. Refuses to overwrite one (exit 2)."""
+    from policycheck.commands.init import run_init
+
+    click.echo(run_init(repo), nl=False)
+
+
+@cli.group()
+def cache() -> None:
+    """Where the cache of parsed files and judged commits lives; empty it."""
+
+
+@cache.command("info")
+@click.option("--repo", metavar="DIR", help="The repository (default: the one containing the current folder).")
+def cache_info_cmd(repo: str | None) -> None:
+    """The cache's folder, its size and its bound."""
+    from policycheck.commands.cache import cache_info
+
+    click.echo(cache_info(repo), nl=False)
+
+
+@cache.command("clear")
+@click.option("--repo", metavar="DIR", help="The repository (default: the one containing the current folder).")
+def cache_clear_cmd(repo: str | None) -> None:
+    """Remove every cache entry of the repository (the next run reads everything again)."""
+    from policycheck.commands.cache import cache_clear
+
+    click.echo(cache_clear(repo), nl=False)
+
+
 @cli.group()
 def policies() -> None:
     """List and explain the policies in force."""
