@@ -28,6 +28,14 @@ Exit codes:
   130  interrupted (Ctrl-C)
 """
 
+# What a command that judges no commit returns (status, facts, init, ...): its own help says so.
+PRINT_HELP = """\b
+Exit codes:
+  0  done
+  2  usage, configuration or Git error
+  130  interrupted (Ctrl-C)
+"""
+
 FORMATS = ("text", "json", "sarif", "junit", "github", "markdown", "gitlab")
 
 
@@ -211,7 +219,7 @@ class Progress:
             self.bar = None
 
 
-@cli.command(epilog=EXIT_HELP)
+@cli.command(epilog=PRINT_HELP)
 @click.argument("paths", nargs=-1)
 @click.option("--rev", metavar="REV", help="Read the manifests at this revision instead of from disk.")
 @click.option("--repo", metavar="DIR", help="The repository, with --rev.")
@@ -227,7 +235,7 @@ def status(paths: tuple[str, ...], rev: str | None, repo: str | None, config_fil
     _write(run_status(paths, rev, repo, config_file, profile, fmt), output)
 
 
-@cli.command(epilog=EXIT_HELP)
+@cli.command(epilog=PRINT_HELP)
 @click.argument("path", required=False)
 @click.option("--rev", metavar="REV", help="Read the files at this revision instead of from disk.")
 @click.option("--repo", metavar="DIR", help="The repository (default: the one containing the current folder).")
@@ -242,7 +250,7 @@ def inventory(path: str | None, rev: str | None, repo: str | None, config_file: 
     _write(run_inventory(path, rev, repo, config_file, fmt), output)
 
 
-@cli.command(epilog=EXIT_HELP)
+@cli.command(epilog=PRINT_HELP)
 @click.argument("address", metavar="KIND[.GROUP]/[NAMESPACE/]NAME")
 @click.option("--rev", metavar="REV", help="Judge this commit against its first parent (default: the working tree "
                                             "against HEAD).")
@@ -260,7 +268,7 @@ def facts(address: str, rev: str | None, repo: str | None, cluster: str | None, 
     _write(run_facts(address, rev, repo, cluster, config_file, profile, fmt), None)
 
 
-@cli.command(epilog=EXIT_HELP)
+@cli.command(epilog=PRINT_HELP)
 @click.option("--repo", metavar="DIR", help="The repository (default: the one containing the current folder).")
 def init(repo: str | None) -> None:
     """Write a first .policycheck.yaml: excludes for the YAML found that is not Kubernetes, the deploy roots and
@@ -339,7 +347,10 @@ def test_cmd(directory: str | None, policy_dirs: tuple[str, ...], config_file: s
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; every way out is exit 0, 1 or 2, and exit 2 says why in one line."""
     args = sys.argv[1:] if argv is None else argv
-    debug = "--debug" in args
+    debug = "--debug" in args[:args.index("--")] if "--" in args else "--debug" in args
+    if debug:  # a global option, accepted after the command too, as users type it
+        end = args.index("--") if "--" in args else len(args)
+        args = ["--debug", *[a for a in args[:end] if a != "--debug"], *args[end:]]
     try:
         cli.main(args=args, prog_name="policycheck", standalone_mode=False)
     except SystemExit as exc:

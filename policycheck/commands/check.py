@@ -81,7 +81,11 @@ def plan(source: GitSource, opts: CheckOptions) -> tuple[list[Target], str | Non
             b = source.resolve(right or "HEAD")
             return _targets(source, source.range(a, b)), a
         check_revision(rev)
-        sha = source.resolve(rev)
+        try:
+            sha = source.resolve(rev)
+        except GitError:
+            _not_a_path(source, rev)
+            raise
         info = source.commit_info(sha)
         return _targets(source, [info]), info.parent
     head = source.head()
@@ -127,6 +131,16 @@ def _require_parents(source: GitSource, commits: list[CommitInfo]) -> None:
         sha = next(c.sha for c in commits if c.sha in cut)
         raise GitError(f"commit {sha[:12]} is at the edge of this shallow clone (its parent is missing), "
                        f"so its change cannot be judged; {_SHALLOW_HINT}")
+
+
+def _not_a_path(source: GitSource, name: str) -> None:
+    """Say what to run when a name that is no revision names a file or folder (`check routes/`, as
+    linters take paths). A name that is both is a revision: this is only asked when it resolved to none."""
+    places = [Path(name)] + ([Path(source.root) / name] if not source.bare else [])
+    if any(p.exists() for p in places):
+        what = "folder" if any(p.is_dir() for p in places) else "file"
+        raise UsageError(f"{name!r} is a {what}, not a revision: `policycheck status {name}` shows the predicted "
+                         f"status of its routes, and `policycheck check` judges the working tree against HEAD")
 
 
 def _merge_head(source: GitSource) -> str | None:

@@ -43,3 +43,27 @@ def test_progress_in_a_log_is_a_line_every_few_seconds(monkeypatch: pytest.Monke
     progress.close()
     lines = err.getvalue().splitlines()
     assert 1 <= len(lines) <= 2 and lines[-1].startswith("checking 200/200 aaaaaaaaaaaa (")
+
+
+def test_debug_after_the_command(repo: GitRepo) -> None:
+    repo.commit("a broken route", {"r.yaml": ROUTE})
+    before = run_cli("--debug", "check", "HEAD", "--no-cache", cwd=repo.path)
+    after = run_cli("check", "HEAD", "--no-cache", "--debug", cwd=repo.path)
+    assert (after.returncode, after.stdout) == (before.returncode, before.stdout) == (1, before.stdout)
+
+
+def test_status_help_speaks_of_status_only() -> None:
+    text = run_cli("status", "--help").stdout
+    assert "--rev" in text and "--exit-zero" not in text and "commit fails" not in text
+    assert "--exit-zero" in run_cli("check", "--help").stdout
+
+
+def test_check_of_a_path_says_to_use_status(repo: GitRepo) -> None:
+    repo.commit("a route", {"routes/r.yaml": ROUTE})
+    for name, what in (("routes", "folder"), ("routes/r.yaml", "file")):
+        proc = run_cli("check", name, cwd=repo.path)
+        assert proc.returncode == 2
+        assert f"is a {what}, not a revision" in proc.stderr and f"policycheck status {name}" in proc.stderr
+    repo.git("branch", "routes")  # a name that is both is a revision
+    assert run_cli("check", "routes", "--no-cache", cwd=repo.path).returncode == 1
+    assert "unknown revision" in run_cli("check", "nothing-here", cwd=repo.path).stderr
