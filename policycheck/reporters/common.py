@@ -46,9 +46,13 @@ def listed(commit: CommitResult) -> tuple[Finding, ...]:
     return commit.all_findings if commit.all_findings is not None else commit.findings
 
 
+# The loader's informational notes: a file no deploy root reaches, YAML that is not Kubernetes.
+NOTES = frozenset({"not-deployed", "not-kubernetes"})
+
+
 def is_note(f: Finding) -> bool:
-    """An informational note of the loader (a file not deployed, YAML that is not Kubernetes), not a problem."""
-    return f.severity == "info" and f.resource is None
+    """An informational note of the loader, not a problem: no code scanning alert is made of it."""
+    return f.policy in NOTES or (f.severity == "info" and f.resource is None)
 
 
 def could_not_run(f: Finding) -> bool:
