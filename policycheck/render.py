@@ -18,10 +18,10 @@ def blob_url(environ: Mapping[str, str]) -> str | None:
     resolves against the page, not the repository, so it would lead nowhere.
     """
     server, repository = environ.get("GITHUB_SERVER_URL"), environ.get("GITHUB_REPOSITORY")
-    if environ.get("GITHUB_ACTIONS") == "true" and server and repository:
+    if server and repository:  # set by GitHub Actions for every step
         return f"{server.rstrip('/')}/{repository}/blob/"
     project = environ.get("CI_PROJECT_URL")
-    if environ.get("GITLAB_CI") == "true" and project:
+    if project:  # set by GitLab CI for every job
         return f"{project.rstrip('/')}/-/blob/"
     return None
 

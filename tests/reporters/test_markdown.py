@@ -96,7 +96,8 @@ def test_passing_report(make_finding: Callable[..., Finding]) -> None:
     ({"GITHUB_ACTIONS": "true", "GITHUB_SERVER_URL": "https://ghe.example", "GITHUB_REPOSITORY": "o/r"},
      "https://ghe.example/o/r/blob/"),
     ({"GITLAB_CI": "true", "CI_PROJECT_URL": "https://gitlab.example/g/p"}, "https://gitlab.example/g/p/-/blob/"),
-    ({"GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "o/r"}, None),
+    ({"GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "o/r"}, "https://github.com/o/r/blob/"),
+    ({"GITHUB_SERVER_URL": "https://github.com"}, None),
     ({}, None),
 ])
 def test_blob_url_from_the_ci_environment(env: dict[str, str], url: str | None) -> None:
