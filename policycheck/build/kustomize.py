@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from policycheck.build import generators, jsonpatch, merge, transformers
+from policycheck.build import generators, jsonpatch, merge, transformers, variables
 from policycheck.build.files import Files
 from policycheck.build.lenient import load_lenient
 from policycheck.build.nodes import Node, mapping, selects
@@ -131,14 +131,11 @@ class Builder:
     def build(self, folder: str) -> Build:
         run = _Run(self)
         nodes = run.kustomize(folder, ())
-        renames = []
+        variables.resolve(nodes, run.vars)
         for node in nodes:
             if node.hashed:
-                old = node.name
-                body = node.body
-                node.rename(None, f"{old}-{generators.name_hash(body)}")
-                renames.append((node, node.namespace, old))
-        transformers.fix_references(nodes, renames)
+                node.rename(None, f"{node.name}-{generators.name_hash(node.body)}")
+        transformers.fix_references(nodes)
         objects = tuple(BuiltObject(n.api_version, n.kind, n.namespace, n.name, n.file, n.line, n.doc_index,
                                     n.chain, n.body, tuple(sorted(n.unknown))) for n in nodes)
         return Build(objects, tuple(run.unknown), frozenset(run.read), frozenset(run.patches))
@@ -151,6 +148,7 @@ class _Run:
         self.unknown: list[Unknown] = []
         self.read: set[str] = set()
         self.patches: set[str] = set()
+        self.vars: list[dict[str, Any]] = []
 
     def _doc(self, path: str) -> _Doc | None:
         doc = self.builder._doc(path)
@@ -212,13 +210,12 @@ class _Run:
                 if id(node) not in before:
                     own.append(node)
         own += self._generate(k, folder, kpath, doc, nodes, chain)
-        start = {id(n): (n.namespace, n.name) for n in nodes}
         for i, chart in enumerate(_list(k.get("helmCharts"))):
             name = chart.get("name") if isinstance(chart, dict) else None
             self.unknown.append(Unknown(kpath, doc.line(0, "helmCharts", i), f"helmCharts chart {name}"))
         nodes = self._transform(k, folder, kpath, doc, nodes)
-        renames = [(n, start[id(n)][0], start[id(n)][1]) for n in nodes if id(n) in start]
-        transformers.fix_references(nodes, renames)
+        self.vars += [v for v in _list(k.get("vars")) if isinstance(v, dict)]
+        transformers.fix_references(nodes)
         owned = {id(n) for n in own}
         for node in nodes:
             if id(node) in owned and incoming is not None:
@@ -356,11 +353,12 @@ class _Run:
             chosen = [n for n in nodes if selects(target, n)] if target is not None else self._patch_target(
                 nodes, patch, kpath, line)
             for node in chosen:
-                own = patch
-                if target is not None:  # the target decides; the patch's own name and kind do not
-                    own = {**patch, "metadata": {**(patch.get("metadata") or {}), "name": node.name}}
-                    own["metadata"].pop("namespace", None)
-                    own["apiVersion"], own["kind"] = node.api_version, node.kind
+                # The object keeps its current name, namespace and kind, whichever of its names the patch used.
+                own = {**patch, "metadata": {**mapping(patch.get("metadata")), "name": node.name}}
+                own["metadata"].pop("namespace", None)
+                if node.namespace is not None:
+                    own["metadata"]["namespace"] = node.namespace
+                own["apiVersion"], own["kind"] = node.api_version, node.kind
                 merged = merge.strategic_merge(node.body, own, node.kind)
                 if merged is merge.DELETE:
                     nodes = [n for n in nodes if n is not node]

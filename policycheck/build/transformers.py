@@ -82,7 +82,7 @@ def _maps_at(node: Any, parts: list[str], create: bool) -> Iterator[dict[str, An
     if not isinstance(node, dict):
         return
     if head not in node or node[head] is None:
-        if not create:
+        if not create or (rest and rest[0] == "[]"):
             return
         node[head] = {}
     yield from _maps_at(node[head], rest, create)
@@ -108,18 +108,18 @@ def set_namespace(nodes: Iterable[Node], namespace: str) -> None:
         elif not cluster_scoped(node):
             moved.append((node, node.namespace))
             node.rename(namespace, node.name)
-    # Subjects naming a service account that moved follow it.
+    # Subjects naming a service account that moved follow it (kustomize matches them by name, whatever their kind).
+    accounts = [(sa.name, effective(old)) for sa, old in moved if sa.kind == "ServiceAccount"]
     for node in nodes:
         if node.kind not in ("RoleBinding", "ClusterRoleBinding"):
             continue
         for subject in node.body.get("subjects") or []:
-            if not isinstance(subject, dict) or subject.get("kind") != "ServiceAccount":
+            if not isinstance(subject, dict):
                 continue
-            for sa, old in moved:
-                if sa.kind == "ServiceAccount" and subject.get("name") == sa.name and effective(
-                        subject.get("namespace")) == effective(old):
-                    subject["namespace"] = namespace
-                    break
+            written = subject.get("namespace")
+            if any(subject.get("name") == name and (written is None or effective(written) == old)
+                   for name, old in accounts):
+                subject["namespace"] = namespace
 
 
 def add_affixes(nodes: Iterable[Node], prefix: str, suffix: str) -> None:
@@ -216,39 +216,51 @@ def _set_names(container: Any, parts: list[str], old: str, new: str) -> None:
             holder[parts[-1]] = new
 
 
-def _same_place(referrer: Node, target: Node, old_ns: str | None) -> bool:
-    return cluster_scoped(referrer) or referrer.namespace in (target.namespace, old_ns) or (
-        referrer.namespace is None or target.namespace is None)
+def _same_place(referrer: Node, target: Node) -> bool:
+    here = effective(referrer.namespace)
+    return cluster_scoped(referrer) or any(here == effective(ns) for ns, _ in target.ids)
 
 
-def fix_references(nodes: list[Node], renames: list[tuple[Node, str | None, str]]) -> None:
-    """Point the references to renamed objects (ConfigMaps, Secrets, Services, ...) at their new names."""
-    for target, old_ns, old in renames:
-        new, kind = target.name, target.kind
-        if new == old:
+_REFERABLE = frozenset({*_POD_REFS, *_OTHER_REFS, "Role", "ClusterRole", "Deployment", "StatefulSet", "ReplicaSet"})
+
+
+def fix_references(nodes: list[Node]) -> None:
+    """Point references that use any earlier name of a ConfigMap, Secret, Service, ... at its current name.
+
+    kustomize resolves a reference written with a name the object had at any
+    step of the build (a patch in an overlay may still say `config` for what a
+    base renamed `app-config`), within the object's namespace.
+    """
+    for target in nodes:
+        if target.kind not in _REFERABLE or len(target.ids) < 2:
             continue
-        for node in nodes:
-            if node is target or not _same_place(node, target, old_ns):
-                continue
-            pod = _POD_SPECS.get(node.kind)
-            if pod is not None:
-                for spec in _maps_at(node.body, list(pod), False):
-                    for path in _POD_REFS.get(kind, ()):
-                        parts = path.split(".")
-                        if parts[0] == "C":
-                            for field in ("containers", "initContainers", "ephemeralContainers"):
-                                _set_names(spec, [field, "[]", *parts[1:]], old, new)
-                        else:
-                            _set_names(spec, parts, old, new)
-            for referrer_kind, path in _OTHER_REFS.get(kind, ()):
-                if node.kind == referrer_kind:
-                    _set_names(node.body, path.split("."), old, new)
-            if node.kind in ("RoleBinding", "ClusterRoleBinding"):
-                _fix_binding(node, target, old)
-            if node.kind == "HorizontalPodAutoscaler":
-                ref = mapping(node.body.get("spec")).get("scaleTargetRef")
-                if isinstance(ref, dict) and ref.get("kind") == kind and ref.get("name") == old:
-                    ref["name"] = new
+        new, kind = target.name, target.kind
+        for old in {n for _, n in target.ids if n != new}:
+            for node in nodes:
+                if node is not target and _same_place(node, target):
+                    _fix_one(node, kind, old, new, target)
+
+
+def _fix_one(node: Node, kind: str, old: str, new: str, target: Node) -> None:
+    pod = _POD_SPECS.get(node.kind)
+    if pod is not None:
+        for spec in _maps_at(node.body, list(pod), False):
+            for path in _POD_REFS.get(kind, ()):
+                parts = path.split(".")
+                if parts[0] == "C":
+                    for field in ("containers", "initContainers", "ephemeralContainers"):
+                        _set_names(spec, [field, "[]", *parts[1:]], old, new)
+                else:
+                    _set_names(spec, parts, old, new)
+    for referrer_kind, path in _OTHER_REFS.get(kind, ()):
+        if node.kind == referrer_kind:
+            _set_names(node.body, path.split("."), old, new)
+    if node.kind in ("RoleBinding", "ClusterRoleBinding"):
+        _fix_binding(node, target, old)
+    if node.kind == "HorizontalPodAutoscaler":
+        ref = mapping(node.body.get("spec")).get("scaleTargetRef")
+        if isinstance(ref, dict) and ref.get("kind") == kind and ref.get("name") == old:
+            ref["name"] = new
 
 
 def _fix_binding(node: Node, target: Node, old: str) -> None:
