@@ -482,6 +482,84 @@ patches:
         "b/kustomization.yml": "resources: [r.yaml]\nnamespace: b\n", "b/r.yaml": SERVICE,
         "kustomization.yaml": "resources: [a, b]\n",
     },
+    "vars": {
+        **APP, "base/params.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: params}\n"
+                                   "data: {host: web.example.com, port: \"8080\"}\n",
+        "base/deploy.yaml": DEPLOY.replace('value: "1"', 'value: $(HOST)').replace("image: nginx:1.25",
+                                                                                   "image: nginx:1.25\n"
+                                                                                   "          args: [--port=$(PORT)]"),
+        "kustomization.yaml": k("""
+resources: [base, base/params.yaml]
+namePrefix: x-
+vars:
+  - name: HOST
+    objref: {kind: ConfigMap, name: params, apiVersion: v1}
+    fieldref: {fieldpath: data.host}
+  - name: PORT
+    objref: {kind: ConfigMap, name: params, apiVersion: v1}
+    fieldref: {fieldPath: data.port}
+  - name: SVC
+    objref: {kind: Service, name: web, apiVersion: v1}
+"""),
+    },
+    "references-by-earlier-names": {
+        "base/deploy.yaml": DEPLOY, "base/sa.yaml": SA,
+        "base/kustomization.yaml": k("""
+resources: [deploy.yaml, sa.yaml]
+namePrefix: app-
+namespace: apps
+configMapGenerator:
+  - name: settings
+    literals: [a=b]
+"""),
+        "overlay/kustomization.yaml": k("""
+resources: [../base]
+namespace: prod
+patches:
+  - patch: |-
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata:
+        name: web
+      spec:
+        template:
+          spec:
+            serviceAccountName: web
+            containers:
+              - name: side
+                image: busybox
+                envFrom:
+                  - configMapRef:
+                      name: settings
+"""),
+    },
+    "empty-annotations-and-missing-replace": {
+        "r.yaml": ROUTE.replace("  labels:\n    team: a", "  annotations: {}\n  labels:\n    team: a"),
+        "kustomization.yaml": k("""
+resources: [r.yaml]
+patches:
+  - target: {kind: HTTPRoute}
+    patch: |-
+      - op: replace
+        path: /spec/parentRefs/0/port
+        value: 443
+"""),
+    },
+    "namespace-moves-binding-subjects": {
+        "rbac.yaml": SA + "---\n" + k("""
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: reader
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: reader}
+subjects:
+  - {kind: ServiceAccount, name: web, namespace: default}
+  - {kind: ServiceAccount, name: web, namespace: elsewhere}
+  - {kind: ServiceAccount, name: other}
+"""),
+        "kustomization.yaml": "namespace: apps\nresources: [rbac.yaml]\n",
+    },
 }
 # The folder each fixture builds (default the root).
-FOLDERS = {"overlay-namespace-wins": "overlay", "components": "overlay", "three-levels": "top"}
+FOLDERS = {"overlay-namespace-wins": "overlay", "components": "overlay", "three-levels": "top",
+           "references-by-earlier-names": "overlay"}
