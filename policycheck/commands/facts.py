@@ -81,6 +81,9 @@ def run_facts(address: str, rev: str | None, repo: str | None, cluster: str | No
     if cluster and cluster not in clusters:
         known = ", ".join(clusters) or "none"
         raise UsageError(f"--cluster {cluster}: no such cluster (clusters: {known})")
+    if not cluster and len(clusters) >= 2:  # each cluster is judged on its own: say which one
+        raise UsageError(f"this repository deploys to {len(clusters)} clusters: give --cluster "
+                         f"({', '.join(clusters)})")
     keys = matching(address, new, old)
     at = "the working tree" if rev is None else rev
     if not keys:

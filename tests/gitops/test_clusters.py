@@ -192,3 +192,20 @@ def test_plan_labels_overlays_and_inherits_flux_clusters() -> None:
     assert [p.excluded for p in placed["base/a.yaml"]] == [
         "not deployed: no Flux Kustomization, Argo CD Application or declared scope of this repository "
         "deploys base/kustomization.yaml"]
+
+
+def test_facts_of_a_route_in_each_cluster(repo: GitRepo) -> None:
+    files = two_flux_clusters()
+    files["apps/base/route2.yaml"] = route("secure", "https")
+    files["apps/base/kustomization.yaml"] = kustomization(["service.yaml", "route.yaml", "route2.yaml"])
+    repo.commit("a route to a listener only prod has", files)
+
+    def accepted(cluster: str) -> str:
+        proc = run_cli("facts", "HTTPRoute/apps/secure", "--rev", "HEAD", "--cluster", cluster, cwd=repo.path)
+        assert proc.returncode == 0, proc.stderr
+        return str(json.loads(proc.stdout)["status"]["parents"][0]["accepted"])
+
+    assert (accepted("clusters/prod"), accepted("clusters/staging")) == ("True", "False")
+    for args in ((), ("--cluster", "clusters/nope")):
+        proc = run_cli("facts", "HTTPRoute/apps/secure", "--rev", "HEAD", *args, cwd=repo.path)
+        assert proc.returncode == 2 and "clusters/prod, clusters/staging" in proc.stderr, proc.stderr
