@@ -122,6 +122,19 @@ def attach(lookups: Lookups, route: ResourceKey, hostnames: Sequence[str], ref: 
         return Attachment(FALSE, "NoMatchingParent", f"{parent_label} has no listener matching {_what(ref)}")
     kind = (route.group, route.kind)
     usable = [s for s in selected if kind in s.attach_kinds]
+    undecided = [s.listener.name for s in selected if not s.kinds_known]
+    if undecided:
+        found = _decided(lookups, route, hostnames, ref, usable, parent_label)
+        if found.status != FALSE:
+            return found
+        return Attachment(UNKNOWN, "Pending", f"listener {', '.join(undecided)} of {parent_label} uses an "
+                          "implementation-specific protocol: whether it takes the route is the implementation's call")
+    return _decided(lookups, route, hostnames, ref, usable, parent_label)
+
+
+def _decided(lookups: Lookups, route: ResourceKey, hostnames: Sequence[str], ref: ParentRef,
+             usable: list[ListenerState], parent_label: str) -> Attachment:
+    """The outcome over the listeners that take the route's kind."""
     if not usable:
         return Attachment(FALSE, "NotAllowedByListeners",
                           f"no listener of {parent_label} matching {_what(ref)} allows kind {route.kind}")

@@ -1,7 +1,8 @@
 """Gateway, ListenerSet and listener status: what a controller writes on the parents.
 
 Everything here is decided from the manifests alone:
-- listener Accepted: False for an unsupported protocol (`UnsupportedProtocol`),
+- listener Accepted: False for an unsupported protocol (`UnsupportedProtocol`;
+  a domain-prefixed one is implementation-specific: Accepted Unknown),
   HTTPS with Passthrough (`UnsupportedValue`), a conflict with a listener of
   higher precedence (`ProtocolConflict` / `HostnameConflict`), or no usable CA
   certificate for frontend validation (`NoValidCACertificate`);
@@ -30,7 +31,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from policycheck.model import GATEWAY_GROUP, Resource, ResourceKey
@@ -46,6 +47,7 @@ from policycheck.status import FALSE, MISSING, PRESENT, TRUE, UNKNOWN, Condition
 X_GROUP = "gateway.networking.x-k8s.io"
 LISTENER_SET_KINDS: tuple[Kind, ...] = ((GATEWAY_GROUP, "ListenerSet"), (X_GROUP, "XListenerSet"))
 SUPPORTED_PROTOCOLS = frozenset({"HTTP", "HTTPS", "TLS", "TCP", "UDP"})
+PENDING = "Pending"
 
 
 @dataclass(frozen=True)
@@ -160,6 +162,10 @@ def _allowed_routes_problem(listener: Listener) -> tuple[str, str] | None:
 
 def _basic(reads: Reads, listener: Listener, gateway: Resource | None) -> _Basic:
     protocol = listener.protocol
+    if "/" in protocol:  # "Any protocol defined by implementations will fall under Implementation-specific"
+        return _Basic(listener, (PENDING, f"protocol {protocol} is implementation-specific: whether the "
+                                 "implementation supports it, and which routes it takes, the repository cannot tell"),
+                      certs.OK, ())
     if protocol not in SUPPORTED_PROTOCOLS:
         return _Basic(listener, ("UnsupportedProtocol", f"protocol {protocol or '(none)'} is not supported"),
                       certs.OK, ())
@@ -207,6 +213,11 @@ def _listener_state(basic: _Basic, conflicted: str | None, compat: str | None = 
     resolved_cond = Condition("ResolvedRefs", refs.status, refs.reason, refs.message)
     accepted_cond = _cond("Accepted", accepted, "Accepted" if accepted else problem[0] if problem else "",
                           "" if problem is None else problem[1])
+    if problem and problem[0] == PENDING:  # the implementation's call
+        undecided = Condition("Accepted", UNKNOWN, PENDING, problem[1])
+        return ListenerState(basic.listener, False, refs.status == TRUE, (),
+                             (undecided, resolved_cond, replace(undecided, type="Programmed"),
+                              Condition("Conflicted", FALSE, "NoConflicts")), (), kinds_known=False)
     if not accepted and problem:
         programmed = Condition("Programmed", FALSE, problem[0] if conflicted else "Invalid", problem[1])
     elif refs.status != TRUE:
@@ -316,6 +327,10 @@ def _listener_set_view(ls: Resource, gateway: ResourceKey, allowed: str, why: st
         conds = (Condition("Accepted", allowed, reason, why), Condition("Programmed", allowed, reason, why))
         return ListenerSetView(ls, gateway, allowed, conds, states)
     valid = sum(1 for s in states if s.valid)
+    if states and valid == 0 and any(not s.kinds_known for s in states):
+        msg = "no listener is valid unless the implementation supports the implementation-specific protocols"
+        conds = (Condition("Accepted", UNKNOWN, PENDING, msg), Condition("Programmed", UNKNOWN, PENDING, msg))
+        return ListenerSetView(ls, gateway, UNKNOWN, conds, states)
     if states and valid == 0:
         msg = "no listener of the ListenerSet is valid"
         conds = (Condition("Accepted", FALSE, "ListenersNotValid", msg),
@@ -355,7 +370,10 @@ def _gateway_conditions(reads: Reads, gateway: Resource, states: list[ListenerSt
             accepted = Condition("Accepted", UNKNOWN, "Pending", f"parametersRef {pkey}: {presence.reason}")
     valid = sum(1 for s in states if s.valid)
     if accepted is None:
-        if states and valid == 0:
+        if states and valid == 0 and any(not s.kinds_known for s in states):
+            accepted = Condition("Accepted", UNKNOWN, PENDING, "no listener is valid unless the implementation "
+                                 "supports the implementation-specific protocols of the others")
+        elif states and valid == 0:
             accepted = Condition("Accepted", FALSE, "ListenersNotValid", "no listener is valid")
         elif valid < len(states):
             accepted = Condition("Accepted", TRUE, "ListenersNotValid", "some listeners are not valid")

@@ -4,7 +4,8 @@ A listener belongs to a Gateway or to a ListenerSet (its `owner`); `Same` in
 allowedRoutes means the owner's namespace. Default kinds follow the protocol:
 HTTP/HTTPS serve HTTPRoute and GRPCRoute, TLS serves TLSRoute (Passthrough and
 Terminate; TCPRoute only when terminating), TCP serves TCPRoute, UDP UDPRoute.
-Any other protocol (including domain-prefixed custom ones) is unsupported.
+Any other core-looking protocol is unsupported; a domain-prefixed one is the
+implementation's own, so which kinds it takes is not known.
 """
 
 from __future__ import annotations
@@ -107,6 +108,7 @@ class ListenerState:
     supported_kinds: tuple[Kind, ...]  # status.supportedKinds
     conditions: tuple[Condition, ...]
     attach_kinds: tuple[Kind, ...] = ()  # the kinds its allowedRoutes admit, whatever its status
+    kinds_known: bool = True  # False for an implementation-specific protocol: which kinds it takes is unknown
 
     @property
     def valid(self) -> bool:

@@ -165,7 +165,7 @@ def test_hostname_intersection_with_wildcards() -> None:
 
 
 def test_unsupported_listener_takes_no_routes() -> None:
-    listeners = "- name: odd\n  port: 80\n  protocol: example.com/odd"
+    listeners = "- name: odd\n  port: 80\n  protocol: SCTP"
     p = parent_of(resolve_docs(gateway(listeners=listeners), http_route()), "r")
     assert accepted(p) == ("False", "NotAllowedByListeners")
 

@@ -205,7 +205,7 @@ RULES = [
     Rule("not-allowed-by-listeners-for-kind",
          "NotAllowedByListeners: This reason is used with the \"Accepted\" condition when the route has not been "
          "accepted by a Gateway because the Gateway has no Listener whose allowedRoutes criteria permit the route",
-         (gateway(listeners=listeners("odd 80 example.com/odd", "tcp 81 TCP")), http_route(),
+         (gateway(listeners=listeners("odd 80 SCTP", "tcp 81 TCP")), http_route(),
           http_route("t", parent_refs="- name: gw\n  sectionName: tcp")),
          lambda res: (_expect(cond(route(res), "Accepted"), ("False", "NotAllowedByListeners")),
                       _expect(cond(route(res, "t"), "Accepted"), ("False", "NotAllowedByListeners")))),
@@ -315,6 +315,30 @@ RULES = [
           tls_policy("port", section="https"), http_route(backends=BACKEND)),
          lambda res: (_expect(cond(policy(res, "port"), "Accepted"), ("True", "Accepted")),
                       _expect(cond(route(res), "ResolvedRefs"), ("True", "ResolvedRefs")))),
+    Rule("unsupported-core-protocol",
+         "If an implementation does not support a specified protocol, it MUST set the \"Accepted\" condition to "
+         "False for the affected Listener with a reason of \"UnsupportedProtocol\". ... Un-prefixed names are "
+         "reserved for core protocols.",
+         (gateway(listeners=listeners("odd 80 SCTP")), http_route()),
+         lambda res: (_expect(cond(listener(res, "odd"), "Accepted"), ("False", "UnsupportedProtocol")),
+                      _expect(cond(res.gateways[GW], "Accepted"), ("False", "ListenersNotValid")),
+                      _expect(cond(route(res), "Accepted"), ("False", "NotAllowedByListeners")))),
+    Rule("custom-protocol-is-implementation-specific",
+         "Implementations can define their own protocols if a core ProtocolType does not exist. Such definitions "
+         "must use prefixed name ... Any protocol defined by implementations will fall under "
+         "Implementation-specific conformance.",
+         (gateway(listeners=listeners("odd 80 example.com/odd")), http_route()),
+         lambda res: (_expect(cond(listener(res, "odd"), "Accepted"), ("Unknown", "Pending")),
+                      _expect(cond(listener(res, "odd"), "Programmed"), ("Unknown", "Pending")),
+                      _expect(cond(res.gateways[GW], "Accepted"), ("Unknown", "Pending")),
+                      _expect(cond(route(res), "Accepted"), ("Unknown", "Pending")))),
+    Rule("custom-protocol-beside-a-core-listener",
+         "Any protocol defined by implementations will fall under Implementation-specific conformance. (A route "
+         "that a core listener accepts is Accepted whatever the other listener does.)",
+         (gateway(listeners=listeners("odd 80 example.com/odd", "web 81 HTTP")), http_route()),
+         lambda res: (_expect(cond(route(res), "Accepted"), ("True", "Accepted")),
+                      _expect(route(res).attached_to, ("web",)),
+                      _expect(cond(res.gateways[GW], "Accepted"), ("True", "ListenersNotValid")))),
 ]
 
 
