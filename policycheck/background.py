@@ -28,47 +28,77 @@ def write_in_background() -> None:
     _BACKGROUND["on"] = hasattr(os, "fork") and os.path.isdir("/dev/fd")
 
 
+_queued: list[tuple[Path, Callable[[], None]]] = []
+
+
+def soon(root: Path, work: Callable[[], None]) -> None:
+    """Do `work`, writes of data nobody changes any more (a pack of parsed files), now or in the next child.
+
+    Each fork costs the run copy-on-write faults on what it touches afterwards, so writes that
+    can wait go with the next child (`in_background`) or the one forked as the run ends (`finish`).
+    """
+    if _BACKGROUND["on"]:
+        _queued.append((root, work))
+    else:
+        work()
+
+
 def in_background(root: Path, work: Callable[[], None]) -> None:
-    """Do `work` (writes under the cache folder `root`) in a child process when allowed, else now."""
+    """Do `work` (writes under the cache folder `root`, of data as it is now) in a child process when
+    allowed, with the writes queued by `soon`; else now."""
     if not _BACKGROUND["on"]:
         work()
         return
+    _fork([*_queued, (root, work)])
+
+
+def finish() -> None:
+    """Hand the queued writes to a child as the run ends (it costs the run nothing more)."""
+    if _queued:
+        _fork(list(_queued))
+
+
+def _fork(jobs: list[tuple[Path, Callable[[], None]]]) -> None:
     import fcntl
 
+    _queued.clear()
     _reap()
+    locks: list[int] = []
     try:
-        root.mkdir(parents=True, exist_ok=True)
-        lock = os.open(root / LOCK, os.O_CREAT | os.O_RDWR, 0o644)
-    except OSError:
-        work()
-        return
-    try:
-        fcntl.flock(lock, fcntl.LOCK_SH)
+        for root in dict.fromkeys(root for root, _ in jobs):
+            root.mkdir(parents=True, exist_ok=True)
+            locks.append(os.open(root / LOCK, os.O_CREAT | os.O_RDWR, 0o644))
+            fcntl.flock(locks[-1], fcntl.LOCK_SH)
         pid = os.fork()
     except OSError:
-        os.close(lock)
-        work()
+        for lock in locks:
+            os.close(lock)
+        for _, work in jobs:
+            work()
         return
     if pid == 0:  # the child: nothing but the work, and no pipe of the run's kept open
         try:
-            _detach(keep=lock)
-            work()
+            _detach(keep=set(locks))
+            for _, work in jobs:
+                work()
         finally:
             os._exit(0)
-    os.close(lock)  # the child holds the lock until it exits
+    for lock in locks:
+        os.close(lock)  # the child holds the locks until it exits
     _children.append(pid)
 
 
-def _detach(keep: int) -> None:
-    """Point every inherited descriptor but `keep` at /dev/null: the caller reading the run's output,
+def _detach(keep: set[int]) -> None:
+    """Point every inherited descriptor but those in `keep` at /dev/null: the caller reading the run's output,
     and the git processes reading its pipes, see them closed when the run exits."""
     import signal
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the user's Ctrl-C stops the run, not its cache writes
+    signal.alarm(600)  # a child that hangs must not hold the next run's wait forever
     null = os.open(os.devnull, os.O_RDWR)
     for name in os.listdir("/dev/fd"):
         fd = int(name)
-        if fd not in (keep, null):
+        if fd not in keep and fd != null:
             with contextlib.suppress(OSError):
                 os.dup2(null, fd)  # not closed: a number freed could be reused under a live file object
 

@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO, Any
 
-from policycheck.background import in_background, wait_for_writers
+from policycheck.background import soon, wait_for_writers
 from policycheck.collector import long_lived
 from policycheck.config import Config
 from policycheck.state import FileEntry
@@ -287,7 +287,7 @@ class ParseCache:
             if self._write(key, parts or [{}]) and latest:
                 self._write_file(self.folder / LATEST, key.encode())
 
-        in_background(self.folder, write)  # its entries are in memory: the rest of the run has them
+        soon(self.folder, write)  # its entries are in memory: the rest of the run has them
 
     # -- files ---------------------------------------------------------------
     def _read(self, key: str) -> list[Any] | None:

@@ -388,7 +388,7 @@ def run() -> NoReturn:
     close with the process. Tests call `main` and keep their interpreter, and so
     does a run under a profiler or tracer (coverage), which writes at exit.
     """
-    from policycheck.background import write_in_background
+    from policycheck.background import finish, write_in_background
     from policycheck.launch import stop
 
     write_in_background()  # this process exits without waiting: its cache is written by children
@@ -403,6 +403,7 @@ def run() -> NoReturn:
         code = INTERRUPTED
     if unwind:
         signal.signal(signal.SIGINT, stop)
+    finish()  # the cache writes that waited, by a child: the verdict is out
     if sys.getprofile() is not None or sys.gettrace() is not None:
         sys.exit(code)
     for stream in (sys.stdout, sys.stderr):
