@@ -6,20 +6,31 @@ revision by default, so a change cannot weaken the check that judges it.
 
 from __future__ import annotations
 
+import os
+import posixpath
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import TypeVar
 
 from policycheck.config import CONFIG_FILE, Config, parse_config
 from policycheck.errors import ConfigError, GitError
 from policycheck.findings import PolicyInfo
 from policycheck.gitsource import GitSource
-from policycheck.policy import Policy, builtin_dir, check_unique, load_folder, load_texts
+from policycheck.policy import Policy, builtin_dir, check_unique, load_folder, load_texts, parse_policy, policy_files
+
+LINK_MODE = "120000"
+T = TypeVar("T")
 
 
-def load_config(source: GitSource | None, rev: str | None, explicit: str | None, root: Path | None) -> Config:
+def load_config(source: GitSource | None, rev: str | None, explicit: str | None, root: Path | None,
+                repo_root: Path | None = None) -> Config:
     """`--config FILE`, else `.policycheck.yaml` at `rev` (or on disk when rev is None), else defaults;
-    with the URLs of the repository's remotes (which name this repository in GitOps sources)."""
-    config = _read_config(source, rev, explicit, root)
+    with the URLs of the repository's remotes (which name this repository in GitOps sources).
+
+    With `rev` and the working tree's `repo_root`, a `--config FILE` inside the repository is read
+    at `rev` too (the base of a range: a change cannot relax the file that judges it)."""
+    config = _read_config(source, rev, explicit, root, repo_root or root)
     if source is None and root is not None:
         try:
             source = GitSource(str(root))
@@ -28,26 +39,51 @@ def load_config(source: GitSource | None, rev: str | None, explicit: str | None,
     return replace(config, remotes=source.remote_urls()) if source is not None else config
 
 
-def _read_config(source: GitSource | None, rev: str | None, explicit: str | None, root: Path | None) -> Config:
+def _read_config(source: GitSource | None, rev: str | None, explicit: str | None, root: Path | None,
+                 repo_root: Path | None) -> Config:
     if explicit:
-        path = Path(explicit)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"cannot read configuration: {exc}", explicit) from None
-        return parse_config(text, explicit)
+        inside = repo_path(explicit, repo_root)
+        if inside is not None and source is not None and rev is not None:
+            text = tree_text(source, rev, source.tree(rev), inside, "--config")
+            if text is None:
+                raise ConfigError(f"--config: {inside} is not in the base revision {rev[:12]}, where a file of the "
+                                  "repository is read (`--policy-source head` reads it from the change)")
+            return parse_config(text, f"{inside}@{rev[:12]}")
+        return disk_document(Path(explicit), repo_root, explicit, parse_config)
     if source is not None and rev is not None:
-        tree = source.tree(rev)
-        if CONFIG_FILE in tree:
-            data = source.read_blob(tree[CONFIG_FILE][1])
-            return parse_config(_decode(data, CONFIG_FILE), f"{CONFIG_FILE}@{rev[:12]}")
-        return Config()
+        text = tree_text(source, rev, source.tree(rev), CONFIG_FILE, CONFIG_FILE)
+        return Config() if text is None else parse_config(text, f"{CONFIG_FILE}@{rev[:12]}")
     if root is not None and (root / CONFIG_FILE).is_file():
-        try:
-            return parse_config((root / CONFIG_FILE).read_text(encoding="utf-8"), CONFIG_FILE)
-        except UnicodeDecodeError:
-            raise ConfigError("not UTF-8 text", CONFIG_FILE) from None
+        return disk_document(root / CONFIG_FILE, root, CONFIG_FILE, parse_config)
     return Config()
+
+
+def repo_path(named: str, root: Path | None) -> str | None:
+    """The repository path ("" for the top) of a file or folder named on the command line, or None
+    when it lies outside the working tree (or there is none). Where the name is, not where a link
+    there points: a link inside the repository is the repository's."""
+    if root is None:
+        return None
+    where = Path(os.path.abspath(named))
+    candidates = {where, Path(os.path.realpath(where.parent)) / where.name}
+    for top in {root.absolute(), root.resolve()}:
+        for path in candidates:
+            if path == top or top in path.parents:
+                return path.relative_to(top).as_posix().removeprefix(".")
+    return None
+
+
+def tree_text(source: GitSource, rev: str, tree: dict[str, tuple[str, str]], path: str, label: str) -> str | None:
+    """The text of a file of a commit's tree (None when absent). A symbolic link is followed within
+    the tree; one that leaves it is refused, without a word of where it points."""
+    entry = tree.get(path)
+    if entry is not None and entry[0] == LINK_MODE:
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(path),
+                                                   source.read_blob(entry[1]).decode("utf-8", "replace")))
+        entry = tree.get(target) if not target.startswith(("/", "../")) and target != ".." else None
+        if entry is None or entry[0] == LINK_MODE:
+            raise ConfigError(f"a symbolic link to a file outside the repository (at {rev[:12]}); not read", label)
+    return None if entry is None else _decode(source.read_blob(entry[1]), label)
 
 
 def _decode(data: bytes, name: str) -> str:
@@ -55,6 +91,25 @@ def _decode(data: bytes, name: str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ConfigError("not UTF-8 text", name) from None
+
+
+def disk_document(path: Path, root: Path | None, label: str, parse: Callable[[str, str], T]) -> T:
+    """A configuration or policy file on disk, parsed. One in the repository that is a link to a file
+    outside it is refused without a word of what it holds or where it points: the repository's files
+    are the change's to write, the files of the machine that runs the check are not theirs to read.
+    A file outside the repository is read only when the command line names it."""
+    if root is not None and repo_path(str(path), root) is not None:
+        real = path.resolve()
+        top = root.resolve()
+        if real != top and top not in real.parents:
+            raise ConfigError("a symbolic link to a file outside the repository; not read", label)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError("not UTF-8 text", label) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot be read: {exc.strerror or exc}", label) from None
+    return parse(text, label)
 
 
 def load_policies(config: Config, extra_dirs: tuple[str, ...] = (), source: GitSource | None = None,
@@ -70,16 +125,14 @@ def load_policies(config: Config, extra_dirs: tuple[str, ...] = (), source: GitS
                 raise ConfigError(f"enable: unknown built-in policy {pid!r} (see `policycheck policies list`)",
                                   config.source or CONFIG_FILE, config.line_of("enable", i))
         policies += [p for p in builtin if not p.opt_in or p.id in config.enable]
+    tree = source.tree(rev) if source is not None and rev is not None else None
     for i, folder in enumerate(config.policy_dirs):
-        if source is not None and rev is not None:
+        if source is not None and rev is not None and tree is not None:
             prefix = folder.strip("/") + "/"
-            files = [(path, _decode(source.read_blob(blob), path))
-                     for path, (_, blob) in sorted(source.tree(rev).items())
-                     if path.startswith(prefix) and "/" not in path[len(prefix):] and path.endswith(".yaml")]
-            if not files and not any(p.startswith(prefix) for p in source.tree(rev)):
+            if not any(p.startswith(prefix) for p in tree):
                 raise ConfigError(f"policyDirs: no folder {folder!r} at {rev[:12]}", config.source,
                                   config.line_of("policyDirs", i))
-            policies += load_texts(files)
+            policies += _tree_policies(source, rev, tree, prefix)
         else:
             path = (root or Path.cwd()) / folder
             inside = (root or Path.cwd()).resolve()
@@ -89,15 +142,45 @@ def load_policies(config: Config, extra_dirs: tuple[str, ...] = (), source: GitS
             if not path.is_dir():
                 raise ConfigError(f"policyDirs: no folder {folder!r}", config.source or CONFIG_FILE,
                                   config.line_of("policyDirs", i))
-            policies += load_folder(path, folder.rstrip("/"))
+            policies += _disk_policies(path, folder.rstrip("/"), root or Path.cwd())
     for folder in extra_dirs:
-        path = Path(folder)
-        if not path.is_dir():
+        # A folder of the repository is read where the configuration is: at the base of a range.
+        at = repo_path(folder, root) if tree is not None else None
+        if source is not None and rev is not None and tree is not None and at is not None:
+            prefix = f"{at}/" if at else ""
+            if not any(p.startswith(prefix) for p in tree):
+                raise ConfigError(f"--policies: no folder {at or '.'!r} in the base revision {rev[:12]}, where a "
+                                  "folder of the repository is read (`--policy-source head` reads it from the change)")
+            policies += _tree_policies(source, rev, tree, prefix)
+            continue
+        if not Path(folder).is_dir():
             raise ConfigError(f"--policies: no folder {folder!r}")
-        policies += load_folder(path)
+        policies += _disk_policies(Path(folder), None, root)
     check_unique(policies)
     check_ids(config, {p.id for p in policies} | builtin_ids)
     return [p for p in policies if p.id not in config.disable]
+
+
+def _tree_policies(source: GitSource, rev: str, tree: dict[str, tuple[str, str]], prefix: str) -> list[Policy]:
+    """The policies of one folder of a commit's tree (`prefix` ends in `/`, or is "" for the top)."""
+    files: list[tuple[str, str]] = []
+    for path in sorted(tree):
+        if path.startswith(prefix) and "/" not in path[len(prefix):] and path.endswith(".yaml"):
+            text = tree_text(source, rev, tree, path, path)
+            if text is not None:
+                files.append((path, text))
+    return load_texts(files)
+
+
+def _disk_policies(folder: Path, label: str | None, root: Path | None) -> list[Policy]:
+    """The policies of a folder on disk; `label` names them in messages (else their path)."""
+    policies: list[Policy] = []
+    for path in policy_files(folder):
+        def parse(text: str, name: str, stem: str = path.stem) -> Policy:
+            return parse_policy(text, name, stem)
+
+        policies.append(disk_document(path, root, f"{label}/{path.name}" if label else str(path), parse))
+    return policies
 
 
 def check_ids(config: Config, known_ids: set[str]) -> None:

@@ -197,7 +197,7 @@ def _run_check(source: GitSource, opts: CheckOptions, progress: Callable[[int, i
     range_mode = opts.base is not None or ".." in (opts.revision or "")
     use_base = range_mode and base_rev is not None and opts.policy_source != "head"
     if use_base:
-        config = load_config(source, base_rev, opts.config, None)
+        config = load_config(source, base_rev, opts.config, None, repo_root=root)
         if config.policy_source == "head":  # the base itself says to trust the head
             use_base = False
     if not use_base:

@@ -3,10 +3,13 @@ policies of the change itself, YAML read otherwise than Kubernetes reads it, a s
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from gitrepo import GitRepo
 
 from hostile.kit import SERVICE, check, findings, route
+from hostile.test_policies import NO_FOO
 
 MISSING = "Service default/nowhere port=80: no such parent"
 CHART = "apiVersion: v2\nname: c\nversion: 1.0.0\n"
@@ -87,3 +90,55 @@ spec:
     code, report, _ = check(repo, "HEAD")
     assert code == 0, report
     assert [f["severity"] for f in findings(report) if f["policy"] == "parent-exists"] == ["warning"]
+
+
+RANGES = (("--base", "main"), ("main..feature",), ("--base", "main", "--net"))
+
+
+def test_config_named_inside_the_repository_is_read_at_the_base(repo: GitRepo) -> None:
+    """`--config ci/policycheck.yaml`, a file of the repository: the change's own edit of it (disabling
+    parent-exists) does not judge the change; the base's version does (exit 1 in every range form)."""
+    repo.commit("base", {"svc.yaml": SERVICE, "ci/policycheck.yaml": "defaultNamespace: default\n"})
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.commit("relax", {"ci/policycheck.yaml": "disable: [parent-exists, no-in-place-detach]\n",
+                          "r.yaml": route("nowhere")})
+    config = str(repo.path / "ci" / "policycheck.yaml")
+    for args in RANGES:
+        code, report, _ = check(repo, "--config", config, *args)
+        assert code == 1 and "parent-exists" in [f["policy"] for f in findings(report)], args
+    code, report, _ = check(repo, "--config", config, "--base", "main", "--policy-source", "head")
+    assert code == 0, report  # trusting the head reads the change's own file
+    code, _, err = check(repo, "--config", config, "HEAD")
+    assert code == 0, err  # one commit, not a range: the working tree's file
+
+
+def test_config_missing_at_the_base_is_an_error(repo: GitRepo) -> None:
+    repo.commit("base", {"svc.yaml": SERVICE})
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.commit("new config", {"ci/policycheck.yaml": "disable: [parent-exists]\n", "r.yaml": route("nowhere")})
+    code, _, err = check(repo, "--config", str(repo.path / "ci" / "policycheck.yaml"), "--base", "main")
+    assert code == 2 and "ci/policycheck.yaml is not in the base revision" in err, err
+
+
+def test_config_outside_the_repository_is_read_from_disk(repo: GitRepo, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.yaml"
+    outside.write_text("disable: [parent-exists, no-in-place-detach]\n")
+    repo.commit("base", {"svc.yaml": SERVICE})
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.commit("route", {"r.yaml": route("nowhere")})
+    code, report, _ = check(repo, "--config", str(outside), "--base", "main")
+    assert code == 0, report
+
+
+def test_policies_named_inside_the_repository_are_read_at_the_base(repo: GitRepo) -> None:
+    """`--policies DIR` of the repository: deleting or weakening its policy in the change changes nothing."""
+    repo.commit("base", {"svc.yaml": SERVICE, "checks/no-foo.yaml": NO_FOO})
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.commit("weaken", {"checks/no-foo.yaml": NO_FOO.replace("resource.metadata.name == 'foo'", "`false`"),
+                           "r.yaml": route("web", "foo")})
+    for args in RANGES:
+        code, report, _ = check(repo, "--policies", str(repo.path / "checks"), *args)
+        assert code == 1 and "no-foo" in [f["policy"] for f in findings(report)], args
+    repo.commit("drop", {"checks/no-foo.yaml": None})
+    code, report, _ = check(repo, "--policies", str(repo.path / "checks"), "--base", "main")
+    assert code == 1 and "no-foo" in [f["policy"] for f in findings(report)]
