@@ -3,12 +3,20 @@
 The report is written to a temporary file beside the target and renamed over
 it, so an interrupted or failed run leaves either the previous file or the
 complete new one, never a truncated report that a CI step would upload.
+
+Only a regular file (or a path where nothing is yet) is replaced. A symbolic
+link is followed and its target replaced, the link kept. Anything else is
+written through, as a shell's `>` would: a character device (`/dev/null`,
+`/dev/stdout`, a terminal), a named pipe (its reader gets the report), and a
+link into `/proc` (`/dev/stdout` when it is a file: the file of the caller's
+redirection, which the caller truncates and reads).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import sys
 import tempfile
 
@@ -20,6 +28,18 @@ def write_output(text: str, path: str | None) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
+    try:
+        through = _written_through(path)
+    except OSError as exc:
+        raise UsageError(f"--output {path}: cannot write ({exc.strerror or exc})") from None
+    if through:
+        try:
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError as exc:
+            raise UsageError(f"--output {path}: cannot write ({exc.strerror or exc})") from None
+        return
+    path = os.path.realpath(path) if os.path.islink(path) else path
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise UsageError(f"--output {path}: no such folder {folder}")
@@ -42,6 +62,30 @@ def write_output(text: str, path: str | None) -> None:
         if isinstance(exc, OSError):
             raise UsageError(f"--output {path}: cannot write ({exc.strerror or exc})") from None
         raise
+
+
+def _written_through(path: str) -> bool:
+    """Whether the report goes into what is at `path` as it is, rather than replacing a file there."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return False  # a new file (a dangling link: a new file where it points)
+    if stat.S_ISDIR(mode):
+        return False  # refused below
+    if not stat.S_ISREG(mode):
+        return True
+    return os.path.abspath(path).startswith("/proc/") or _via_proc(path)
+
+
+def _via_proc(path: str) -> bool:
+    """Whether a chain of links from `path` passes through /proc (`/dev/stdout` -> `/proc/self/fd/1`)."""
+    seen = 0
+    while os.path.islink(path) and seen < 40:
+        path = os.path.join(os.path.dirname(path), os.readlink(path))
+        if os.path.abspath(path).startswith("/proc/"):
+            return True
+        seen += 1
+    return False
 
 
 def _umask() -> int:
