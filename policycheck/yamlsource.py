@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from sys import intern as _intern
 from typing import Any
@@ -32,6 +32,7 @@ except ImportError:  # pragma: no cover - pure-Python fallback
 
 from yaml.nodes import ScalarNode
 
+from policycheck import kubeyaml
 from policycheck.model import PathPart
 
 YAMLError = yaml.YAMLError
@@ -90,14 +91,11 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
             self.ascend_resolver = tuple  # type: ignore[method-assign,assignment]
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-        # BaseResolver.resolve for scalars, without its list concatenation and calls (no path
-        # resolvers, no resolver for every first character): the composer asks once per node,
-        # and the same few hundred plain scalars (keys above all) again in every file.
+        # A plain scalar gets the type Kubernetes' decoder gives it (kubeyaml), cached by its text:
+        # the composer asks once per node, and the same few hundred plain scalars (keys above all)
+        # again in every file.
         if kind is ScalarNode and not self.yaml_path_resolvers:
-            if not implicit[0]:
-                return _STR_TAG
-            if value and None not in self.yaml_implicit_resolvers:
-                return _plain_tag(value)
+            return kubeyaml.plain_tag(value) if implicit[0] else _STR_TAG
         return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
 
     def construct_sequence(self, node: Any, deep: bool = False) -> Any:
@@ -110,7 +108,7 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
     def construct_mapping(self, node: Any, deep: bool = False) -> Any:
         if self._exact or not isinstance(node, yaml.MappingNode):
             self._note_duplicates(node)
-            return super().construct_mapping(node, deep=deep)
+            return _json_keys(super().construct_mapping(node, deep=deep))
         try:
             mapping = self._mapping(node, deep)
         except Exception:
@@ -128,7 +126,7 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
             if key_node.tag == _STR_TAG and type(key_node) is ScalarNode:
                 key = _intern(key_node.value)
             else:
-                key = construct(key_node, deep=deep)
+                key = kubeyaml.json_key(construct(key_node, deep=deep))
                 if not isinstance(key, Hashable):
                     raise yaml.constructor.ConstructorError("while constructing a mapping", node.start_mark,
                                                             "found unhashable key", key_node.start_mark)
@@ -172,7 +170,7 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
                 if key_node.tag == _STR_TAG and type(key_node) is ScalarNode:
                     key = _intern(key_node.value)
                 else:
-                    key = tree(key_node)
+                    key = kubeyaml.json_key(tree(key_node))
                     if not isinstance(key, Hashable):
                         raise _Irregular("unhashable key")
                 mapping[key] = (value_node.value if value_node.tag == _STR_TAG and type(value_node) is ScalarNode
@@ -196,13 +194,21 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
                     seen.add(ident)
 
 
-@functools.lru_cache(maxsize=1 << 14)
-def _plain_tag(value: str) -> str:
-    """The tag a non-empty plain scalar resolves to (the safe loader's implicit resolvers)."""
-    for tag, regexp in _Loader.yaml_implicit_resolvers.get(value[0], ()):
-        if regexp.match(value):
-            return str(tag)
-    return _STR_TAG
+def _constructor(construct: Callable[[Any], Any]) -> Callable[[Any, Any], Any]:
+    return lambda _loader, node: construct(node)
+
+
+for _tag, _construct in ((kubeyaml.BOOL, kubeyaml.construct_bool), (kubeyaml.INT, kubeyaml.construct_int),
+                         (kubeyaml.FLOAT, kubeyaml.construct_float), (kubeyaml.TIMESTAMP, kubeyaml.construct_timestamp),
+                         (kubeyaml.BINARY, kubeyaml.construct_binary)):
+    _Loader.add_constructor(_tag, _constructor(_construct))
+
+
+def _json_keys(mapping: Any) -> Any:
+    """A constructed mapping with the keys JSON gives it (see kubeyaml.json_key)."""
+    if not isinstance(mapping, dict) or all(type(k) is str for k in mapping):
+        return mapping
+    return {kubeyaml.json_key(k): v for k, v in mapping.items()}
 
 
 def _unlike_keys(text: str) -> bool:
