@@ -191,8 +191,8 @@ RULES = [
          "precedence list MUST be accepted and should not have a `Conflicted` condition, while conflicting "
          "listeners MUST have a `Conflicted` condition set to `True`",
          (gateway(extra=ALLOW), listener_set("new", listeners("x 8080 HTTP"), "2025-02-01T00:00:00Z"),
-          listener_set("old", listeners("y 8080 HTTP"), "2025-01-01T00:00:00Z")),
-         lambda res: (_expect(cond(listener(res, "y", "old", "ListenerSet"), "Conflicted"), ("False", "NoConflicts")),
+          listener_set("old", listeners("w 8080 HTTP"), "2025-01-01T00:00:00Z")),
+         lambda res: (_expect(cond(listener(res, "w", "old", "ListenerSet"), "Conflicted"), ("False", "NoConflicts")),
                       _expect(cond(listener(res, "x", "new", "ListenerSet"), "Conflicted"),
                               ("True", "HostnameConflict")))),
     Rule("no-matching-parent-is-for-port-and-section-name",
