@@ -166,6 +166,9 @@ def split_outputs(values: tuple[str, ...]) -> tuple[str | None, list[tuple[str, 
     targets = [os.path.abspath(p) for p in plain if p != "-"] + [os.path.abspath(p) for _, p in reports]
     if len(set(targets)) < len(targets):
         raise UsageError("--output: two reports into the same file")
+    for target in targets:  # refused before the run, not after it
+        if not os.path.isdir(os.path.dirname(target)):
+            raise UsageError(f"--output {target}: no such folder {os.path.dirname(target)}")
     return (plain[0] if plain else None), reports
 
 

@@ -66,6 +66,7 @@ def test_github_format_in_a_file_still_writes_the_step_summary(repo: GitRepo, tm
 
 def test_output_misuse_is_a_usage_error(repo: GitRepo, tmp_path: Path) -> None:
     _history(repo)
-    for args in (("-o", "a.txt", "-o", "b.txt"), ("-o", "sarif="), ("-o", "x.json", "-o", "json=x.json")):
+    for args in (("-o", "a.txt", "-o", "b.txt"), ("-o", "sarif="), ("-o", "x.json", "-o", "json=x.json"),
+                 ("-o", f"sarif={tmp_path / 'missing' / 'x.sarif'}")):
         proc = run_cli("check", "HEAD", "--no-cache", *args, cwd=repo.path)
         assert proc.returncode == 2 and proc.stderr.startswith("policycheck: error: --output"), proc.stderr
