@@ -81,11 +81,25 @@ def deploy_roots(paths: list[str]) -> list[str]:
     return [f for f in folders if not any(f != o and (o == "." or f.startswith(o + "/")) for o in folders)]
 
 
-def clusters(root: Path, config: Config) -> list[str]:
-    from policycheck.loader import Loader, load_paths
+def clusters(root: Path, paths: list[str], config: Config) -> list[str]:
+    """The clusters the tree deploys to, as a check of it would find them."""
+    from policycheck.gitsource import blob_id
+    from policycheck.loader import Loader
 
-    loader = Loader(config)
-    load_paths((str(root),), config, loader)
+    blobs: dict[str, bytes] = {}
+    files: dict[str, tuple[str, str]] = {}
+    for path in paths:
+        if not config.wants(path):
+            continue
+        try:
+            data = (root / path).read_bytes()
+        except OSError:
+            continue
+        blob = blob_id(data)
+        blobs[blob] = data
+        files[path] = ("100644", blob)
+    loader = Loader(config, blobs.__getitem__)
+    loader.state(files)
     return sorted(loader.layout.clusters)
 
 
@@ -131,7 +145,7 @@ def run_init(repo: str | None) -> str:
     other, manifests = survey(root, paths)
     excluded = excludes(other, manifests)
     config = Config(exclude=tuple(excluded))
-    text = render(excluded, deploy_roots(paths), clusters(root, config))
+    text = render(excluded, deploy_roots(paths), clusters(root, paths, config))
     parse_config(text, CONFIG_FILE)  # what we write is valid configuration
     try:
         with open(target, "x", encoding="utf-8") as fh:

@@ -209,3 +209,12 @@ def test_facts_of_a_route_in_each_cluster(repo: GitRepo) -> None:
     for args in ((), ("--cluster", "clusters/nope")):
         proc = run_cli("facts", "HTTPRoute/apps/secure", "--rev", "HEAD", *args, cwd=repo.path)
         assert proc.returncode == 2 and "clusters/prod, clusters/staging" in proc.stderr, proc.stderr
+
+
+def test_init_names_the_clusters_and_deploy_roots(repo: GitRepo) -> None:
+    repo.commit("two clusters", two_flux_clusters())
+    proc = run_cli("init", cwd=repo.path)
+    assert proc.returncode == 0, proc.stderr
+    text = (repo.path / ".policycheck.yaml").read_text(encoding="utf-8")
+    assert "# Clusters found, each judged on its own: clusters/prod, clusters/staging" in text
+    assert "#   - apps/base" in text
