@@ -24,10 +24,11 @@ from typing import Any
 
 import yaml
 
-from policycheck.build import generators, jsonpatch, merge, transformers, variables
+from policycheck.build import generators, transformers, variables
 from policycheck.build.files import Files
 from policycheck.build.lenient import load_lenient
-from policycheck.build.nodes import Node, mapping, selects
+from policycheck.build.nodes import Node, mapping
+from policycheck.build.patching import NoTarget, apply_patch
 from policycheck.build.replacements import ReplacementError, replace_all
 from policycheck.errors import PolicycheckError
 from policycheck.yamlsource import LineMap, load_documents
@@ -340,55 +341,12 @@ class _Run:
 
     def _patch(self, nodes: list[Node], folder: str, kpath: str, line: int, entry: dict[str, Any],
                target: dict[str, Any] | None) -> list[Node]:
-        patches = self._patch_docs(folder, kpath, line, entry)
-        for patch in patches:
-            if isinstance(patch, list):
-                if target is None:
-                    raise BuildError("a JSON patch needs a target", kpath, line)
-                for node in [n for n in nodes if selects(target, n)]:
-                    self._json_patch(node, patch)
-                continue
-            if not isinstance(patch, dict):
-                continue
-            chosen = [n for n in nodes if selects(target, n)] if target is not None else self._patch_target(
-                nodes, patch, kpath, line)
-            for node in chosen:
-                # The object keeps its current name, namespace and kind, whichever of its names the patch used.
-                own = {**patch, "metadata": {**mapping(patch.get("metadata")), "name": node.name}}
-                own["metadata"].pop("namespace", None)
-                if node.namespace is not None:
-                    own["metadata"]["namespace"] = node.namespace
-                own["apiVersion"], own["kind"] = node.api_version, node.kind
-                merged = merge.strategic_merge(node.body, own, node.kind)
-                if merged is merge.DELETE:
-                    nodes = [n for n in nodes if n is not node]
-                else:
-                    node.body = merged
+        for patch in self._patch_docs(folder, kpath, line, entry):
+            try:
+                nodes = apply_patch(nodes, patch, target)
+            except NoTarget as exc:
+                raise BuildError(str(exc), kpath, line) from None
         return nodes
-
-    def _patch_target(self, nodes: list[Node], patch: dict[str, Any], kpath: str, line: int) -> list[Node]:
-        """The object a patch without target names by its own kind, name and namespace."""
-        md = mapping(patch.get("metadata"))
-        api = str(patch.get("apiVersion") or "")
-        group, version = (api.rsplit("/", 1) if "/" in api else ("", api))
-        kind, name, ns = patch.get("kind"), md.get("name"), md.get("namespace")
-        found = [n for n in nodes if n.kind == kind and (n.group, n.version) == (group, version)
-                 and any(x == name and (x_ns or "default") == (ns or "default") for x_ns, x in n.ids)]
-        if not found:
-            found = [n for n in nodes if n.kind == kind and n.group == group
-                     and any(x == name and (x_ns or "default") == (ns or "default") for x_ns, x in n.ids)]
-        if len(found) != 1:
-            what = "no" if not found else "more than one"
-            raise BuildError(f"{what} resource matches the patch of {kind} {name}", kpath, line)
-        return found
-
-    def _json_patch(self, node: Node, ops: list[Any]) -> None:
-        try:
-            node.body = jsonpatch.apply(node.body, ops)
-        except jsonpatch.PatchFailed as exc:
-            # kustomize stops here; the fields this patch writes cannot be known.
-            node.unknown.update(jsonpatch.dotted(op.get("path", "")) for op in ops if isinstance(op, dict))
-            node.unknown.add(jsonpatch.dotted(exc.path))
 
     def _patch_docs(self, folder: str, kpath: str, line: int, entry: dict[str, Any]) -> list[Any]:
         if isinstance(entry.get("path"), str):

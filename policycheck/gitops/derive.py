@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from policycheck.build.steps import apply_steps
 from policycheck.diagnostics import Diagnostic
 from policycheck.gitops.extractors import ExtractionError, Extractor, extract
 from policycheck.gitops.scopes import Placement
@@ -56,6 +57,8 @@ class Deriver:
             earlier = set(seen)
             for res in raw.resources:
                 placed = self._place(res, placement, variables)
+                if placed is None:
+                    continue  # a patch of its kustomization deletes it
                 if placed.key not in earlier:
                     seen.add(placed.key)
                     out.append(placed)
@@ -85,11 +88,24 @@ class Deriver:
         """Remember what `derive(raw, placements)` gave in an earlier run, so that it gives the same entry."""
         self._cache[(raw.path, raw.blob, id(raw), placements)] = derived
 
-    def _place(self, res: Resource, placement: Placement, variables: dict[str, str]) -> Resource:
+    def _place(self, res: Resource, placement: Placement, variables: dict[str, str]) -> Resource | None:
         body = res.body
+        if placement.steps and res.origin == "manifest":
+            stepped = apply_steps(body, placement.steps)
+            if stepped is None:
+                return None
+            body = stepped
         if variables and has_variables(body):
             body = substitute(body, variables)
         key = res.key
+        if key.group == "" and key.kind == "Namespace" and placement.override and key.name != placement.override:
+            # kustomize's namespace transformer (and Flux's targetNamespace) renames Namespace objects.
+            body = {**body, "metadata": {**(body.get("metadata") or {}), "name": placement.override}}
+            key = key._replace(name=placement.override)
+        elif body is not res.body and is_cluster_scoped(key.group, key.kind):
+            md = body.get("metadata")
+            name = md.get("name") if isinstance(md, dict) else None
+            key = key._replace(name=name if isinstance(name, str) and name else key.name)
         if not is_cluster_scoped(key.group, key.kind):
             md = body.get("metadata")
             written = md.get("namespace") if isinstance(md, dict) else None
@@ -97,10 +113,6 @@ class Deriver:
             ns = placement.override or written or placement.fallback or self.default_namespace
             name = md.get("name") if isinstance(md, dict) else None
             key = ResourceKey(key.group, key.kind, ns, name if isinstance(name, str) and name else key.name)
-        elif body is not res.body:
-            md = body.get("metadata")
-            name = md.get("name") if isinstance(md, dict) else None
-            key = key._replace(name=name if isinstance(name, str) and name else key.name)
         if key == res.key and body is res.body:
             return res
         return replace(res, key=key, body=body)

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from policycheck.build.steps import step_of
 from policycheck.yamlsource import load_documents
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -30,6 +31,8 @@ class Kustomization:
     namespace: str | None
     resources: tuple[str, ...]
     helm_charts: tuple[dict[str, Any], ...] = ()
+    # What it does to each object on its own (policycheck.build.steps); "" when nothing.
+    step: str = ""
 
     @property
     def folder(self) -> str:
@@ -62,6 +65,7 @@ def parse_kustomization(path: str, data: bytes) -> Kustomization:
         ns if isinstance(ns, str) and ns else None,
         tuple(entries),
         tuple(c for c in charts if isinstance(c, dict)) if isinstance(charts, list) else (),
+        step_of(doc),
     )
 
 
@@ -108,6 +112,29 @@ class Tree:
                 out.append((target, ns))
             elif target in self.by_folder:
                 self._walk(target, ns, (*stack, folder), out)
+
+    def steps(self, folder: str) -> dict[str, tuple[str, ...]]:
+        """For each file `build(folder)` reads that some kustomization on its way transforms, the steps
+        of those kustomizations, innermost first."""
+        out: dict[str, tuple[str, ...]] = {}
+        self._steps(folder, (), (), out)
+        return out
+
+    def _steps(self, folder: str, outer: tuple[str, ...], stack: tuple[str, ...],
+               out: dict[str, tuple[str, ...]]) -> None:
+        k = self.by_folder.get(folder)
+        if k is None or folder in stack:
+            return
+        chain = (k.step, *outer) if k.step else outer
+        for entry in k.resources:
+            if _is_remote(entry):
+                continue
+            target = _join(folder, entry)
+            if target in self.paths:
+                if chain:
+                    out.setdefault(target, chain)
+            elif target in self.by_folder:
+                self._steps(target, chain, (*stack, folder), out)
 
     def included(self) -> set[str]:
         """Folders some other kustomization lists (so they are not entry points themselves)."""

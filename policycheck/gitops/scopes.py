@@ -60,6 +60,8 @@ class Placement:
     cluster: str | None = None  # the cluster the scope deploys to; None: shared by every cluster
     # Why the file is not deployed at all ("" for a placement that deploys it); such a placement is alone.
     excluded: str = ""
+    # What the kustomizations on the way do to each object on its own (policycheck.build.steps), innermost first.
+    steps: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,7 @@ Plan = dict[str, tuple[Placement, ...]]
 
 def _order(p: Placement) -> tuple[Any, ...]:
     """Sort key of placements: None before any text, so that optional fields never compare None with str."""
-    return (p.scope, _opt(p.override), _opt(p.fallback), p.variables, _opt(p.cluster), p.excluded)
+    return (p.scope, _opt(p.override), _opt(p.fallback), p.variables, _opt(p.cluster), p.excluded, p.steps)
 
 
 def _opt(value: str | None) -> tuple[bool, str]:
@@ -269,8 +271,10 @@ def plan(tree: Tree, roots: list[Root], discover: bool = True) -> Plan:
         auto = [Root(folder or ".", folder) for folder in sorted(tree.by_folder) if folder not in inner]
         all_roots += _label_auto(auto, built)
     for root in _inherit(all_roots, built):
+        steps = built.steps(root)
         for file, ns in built(root):
-            placement = Placement(root.scope, ns or root.override, root.fallback, root.variables, root.cluster)
+            placement = Placement(root.scope, ns or root.override, root.fallback, root.variables, root.cluster,
+                                  steps=steps.get(file, ()))
             out.setdefault(file, set()).add(placement)
     placed = {f: tuple(sorted(p, key=_order)) for f, p in out.items()}
     if discover:
@@ -343,6 +347,15 @@ class _Built:
     def __init__(self, tree: Tree) -> None:
         self.tree = tree
         self._done: dict[tuple[str, str | None, bool], list[tuple[str, str | None]]] = {}
+        self._steps: dict[tuple[str, bool], dict[str, tuple[str, ...]]] = {}
+
+    def steps(self, root: Root) -> dict[str, tuple[str, ...]]:
+        """The steps of each file the root builds through transforming kustomizations."""
+        key = (root.folder, root.recurse)
+        hit = self._steps.get(key)
+        if hit is None:
+            hit = self._steps[key] = _steps(self.tree, root)
+        return hit
 
     def __call__(self, root: Root) -> list[tuple[str, str | None]]:
         key = (root.folder, root.override, root.recurse)
@@ -413,6 +426,21 @@ def _files(tree: Tree, root: Root) -> list[tuple[str, str | None]]:
         for folder in sorted(tree.by_folder):
             if _inside(folder, root.folder) and folder != root.folder and not _nested_in_kust(tree, folder, root):
                 out += [(f, root.override or ns) for f, ns in tree.build(folder)]
+    return out
+
+
+def _steps(tree: Tree, root: Root) -> dict[str, tuple[str, ...]]:
+    """The steps of the files `_files` gives, for those some kustomization on the way transforms."""
+    if not any(k.step for k in tree.by_folder.values()):
+        return {}
+    if root.folder in tree.by_folder:
+        return tree.steps(root.folder)
+    out: dict[str, tuple[str, ...]] = {}
+    if root.recurse:
+        for folder in sorted(tree.by_folder):
+            if _inside(folder, root.folder) and folder != root.folder and not _nested_in_kust(tree, folder, root):
+                for file, steps in tree.steps(folder).items():
+                    out.setdefault(file, steps)
     return out
 
 
