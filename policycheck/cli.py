@@ -49,10 +49,12 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.obj["debug"] = debug
 
 
-def _write(text: str, output: str | None) -> None:
+def _write(text: str, output: str | None, fmt: str = "text") -> None:
     from policycheck.output import write_output
+    from policycheck.reporters.common import visible_bytes, visible_json
 
-    write_output(text, output)
+    # A file name that is not UTF-8 reads `\xNN` for its bytes, as in `check`'s reports (which do it already).
+    write_output(visible_json(text) if fmt == "json" else visible_bytes(text), output)
 
 
 @cli.command(epilog=EXIT_HELP)
@@ -235,7 +237,7 @@ def status(paths: tuple[str, ...], rev: str | None, repo: str | None, config_fil
     """Print the predicted status of every route (and Gateway) in PATHS or at --rev."""
     from policycheck.commands.status import run_status
 
-    _write(run_status(paths, rev, repo, config_file, profile, fmt), output)
+    _write(run_status(paths, rev, repo, config_file, profile, fmt), output, fmt)
 
 
 @cli.command(epilog=PRINT_HELP)
@@ -250,7 +252,7 @@ def inventory(path: str | None, rev: str | None, repo: str | None, config_file: 
     """List what a state deploys: with PATH, what `kustomize build PATH` emits; else every object judged."""
     from policycheck.commands.inventory import run_inventory
 
-    _write(run_inventory(path, rev, repo, config_file, fmt), output)
+    _write(run_inventory(path, rev, repo, config_file, fmt), output, fmt)
 
 
 @cli.command(epilog=PRINT_HELP)
@@ -268,7 +270,7 @@ def facts(address: str, rev: str | None, repo: str | None, cluster: str | None, 
     operation, its predicted status per parentRef, backends, detached parents, validation issues."""
     from policycheck.commands.facts import run_facts
 
-    _write(run_facts(address, rev, repo, cluster, config_file, profile, fmt), None)
+    _write(run_facts(address, rev, repo, cluster, config_file, profile, fmt), None, fmt)
 
 
 @cli.command(epilog=PRINT_HELP)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 from gitrepo import GitRepo
@@ -66,3 +67,13 @@ def test_working_tree_and_index(named: GitRepo) -> None:
     assert "routes/q\\xe9.yaml:" in proc.stdout and f"{SHOWN}:" in proc.stdout
     named.commit("fix", {"svc2.yaml": SERVICE.replace("name: web", "name: missing")})
     assert run("check", "--repo", str(named.path), "HEAD").returncode == 0
+
+
+def test_inventory_and_status(named: GitRepo, tmp_path: Path) -> None:
+    out = tmp_path / "inventory.txt"
+    proc = run("inventory", "--repo", str(named.path), "--rev", "HEAD", "--output", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert f"{SHOWN}:" in out.read_text(encoding="utf-8")
+    proc = run("inventory", "--repo", str(named.path), "--rev", "HEAD", "--format", "json")
+    assert SHOWN in [o["file"] for o in json.loads(proc.stdout)["objects"]]
+    assert run("status", "--repo", str(named.path), "--rev", "HEAD", "--format", "json").returncode == 0
