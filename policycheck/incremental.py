@@ -17,6 +17,9 @@ re-resolves it:
 - the labels of its own Namespace (allowedRoutes selectors);
 - the ReferenceGrants of the namespaces it names (cross-namespace backends);
 - for a Service parent, every route on that Service (GAMMA precedence);
+- when HTTPRoutes and GRPCRoutes both exist, every route on the Gateways and
+  ListenerSets a changed one names, or one of a changed Namespace names (an
+  older route of the other kind takes a listener whose hostnames it shares);
 - for a backend Service, the BackendTLSPolicies targeting it and the ConfigMaps
   they name.
 Changes to what the presence oracle itself reads (generators) re-resolve everything.
@@ -101,6 +104,21 @@ def _listener_sets(state: State) -> Iterator[Resource]:
         yield from state.of_kind(group, kind)
 
 
+_RIVALS = ((GATEWAY_GROUP, "HTTPRoute"), (GATEWAY_GROUP, "GRPCRoute"))
+
+
+def _rivals_meet(old: State, new: State) -> bool:
+    """Whether HTTPRoutes and GRPCRoutes both exist: then one may take a listener from the other."""
+    return any(all(state.of_kind(*gk) for gk in _RIVALS) for state in (old, new))
+
+
+def _gateway_parents(res: Resource) -> set[Name]:
+    """(namespace, name) of the parents a route names other than Services: every route on them may be its rival."""
+    ns = res.key.namespace
+    return {(as_str(raw.get("namespace")) or ns, raw["name"]) for raw in as_list(res.spec.get("parentRefs"))
+            if isinstance(raw, dict) and isinstance(raw.get("name"), str) and raw.get("kind") != "Service"}
+
+
 def _has_plain(state: State, key: ResourceKey) -> bool:
     return state.has_manifests(key.group, key.kind, key.namespace)
 
@@ -137,8 +155,16 @@ def _collect(old: State, new: State, changed: Iterable[ResourceKey], direct: set
             direct.add(k)
             for res in versions:
                 d.services |= route_refs(res).service_parents
+                if gk in _RIVALS and _rivals_meet(old, new):
+                    d.names |= _gateway_parents(res)
         elif gk == (CORE_GROUP, "Namespace"):
             d.own_namespaces.add(k.name)
+            if _rivals_meet(old, new):  # its routes' attachments decide which of two rivals is accepted
+                for state in (old, new):
+                    for group, kind in _RIVALS:
+                        for res in state.of_kind(group, kind):
+                            if res.key.namespace == k.name:
+                                d.names |= _gateway_parents(res)
             for state in (old, new):
                 d.listener_sets_of.update(listener_set_parent(ls) for ls in _listener_sets(state)
                                           if ls.key.namespace == k.name)

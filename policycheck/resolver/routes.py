@@ -32,7 +32,9 @@ from policycheck.resolver import services, views
 from policycheck.resolver.attachment import AttachMemo, Attachment, route_hostnames
 from policycheck.resolver.backends import backend_statuses, resolved_refs
 from policycheck.resolver.backendtls import POLICY as BACKEND_TLS_POLICY
+from policycheck.resolver.fields import creation_timestamp
 from policycheck.resolver.gateways import LISTENER_SET_KINDS, GatewayView, ListenerSetView, listener_set_parent
+from policycheck.resolver.hostnames import intersects
 from policycheck.resolver.linkerd import attach_server, is_server_parent
 from policycheck.resolver.listeners import ListenerState
 from policycheck.resolver.lookups import Lookups
@@ -72,6 +74,20 @@ def _validation(route: Resource, profile: str) -> tuple[ValidationIssue, ...]:
     return _VALIDATION.get(route, profile, lambda: tuple(validate_route(route, profile)))
 
 
+_RIVAL_KINDS = {"HTTPRoute": "GRPCRoute", "GRPCRoute": "HTTPRoute"}
+
+
+def _route_order(route: Resource) -> tuple[int, str, str, str]:
+    """Older first (a route without a creationTimestamp after those with one), then namespace/name."""
+    stamp = creation_timestamp(route.body)
+    return (0 if stamp else 1, stamp, route.key.namespace, route.key.name)
+
+
+def _hosts_meet(a: Sequence[str], b: Sequence[str]) -> bool:
+    """Whether two routes' hostnames intersect (a route without hostnames takes every name)."""
+    return not a or not b or any(intersects(x, y) for x in a for y in b)
+
+
 def _is_gateway(ref: ParentRef) -> bool:
     return (ref.group, ref.kind) == (GATEWAY_GROUP, "Gateway")
 
@@ -93,6 +109,7 @@ class _Resolver:
         self._by_service: Mapping[ResourceKey, list[tuple[Resource, SpecParentRef]]] | None = None
         self._precedence: dict[ResourceKey, services.Precedence] = {}
         self._attachments: dict[tuple[ResourceKey, int], Attachment] = {}
+        self._own: dict[tuple[ResourceKey, int], Attachment | None] = {}
         self._hostnames: dict[ResourceKey, tuple[str, ...]] = {}  # read once per route, not per parentRef
         self._backends: dict[ResourceKey, tuple[BackendStatus, ...]] = {}
 
@@ -154,10 +171,53 @@ class _Resolver:
         cache_key = (route.key, spr.index)
         if cache_key in self._attachments:
             return self._attachments[cache_key]
-        result = self._attach(route, spr.ref)
+        result = self._own_attachment(route, spr)
+        if (result is not None and result.status == TRUE and route.key.kind in _RIVAL_KINDS
+                and (_is_gateway(spr.ref) or _is_listener_set(spr.ref))):
+            result = self._after_rivals(route, spr.ref, result)
         if result is not None:
             self._attachments[cache_key] = result
         return result
+
+    def _own_attachment(self, route: Resource, spr: SpecParentRef) -> Attachment | None:
+        """The outcome of one parentRef on its own, before routes of a rival kind on its listeners."""
+        cache_key = (route.key, spr.index)
+        if cache_key not in self._own:
+            self._own[cache_key] = self._attach(route, spr.ref)
+        return self._own[cache_key]
+
+    def _after_rivals(self, route: Resource, ref: ParentRef, att: Attachment) -> Attachment:
+        """HTTPRoute and GRPCRoute on one listener with intersecting hostnames: only the older is accepted.
+
+        GRPCRoute hostnames: "If a Route (A) of type HTTPRoute or GRPCRoute is attached to a Listener and
+        that listener already has another Route (B) of the other type attached and the intersection of the
+        hostnames of A and B is non-empty, then the implementation MUST accept exactly one of these two
+        routes" (the oldest, then the first by namespace/name); "The rejected Route MUST raise an
+        'Accepted' condition with a status of 'False'".
+        """
+        rival_kind = _RIVAL_KINDS[route.key.kind]
+        if not self.state.of_kind(GATEWAY_GROUP, rival_kind):
+            return att
+        mine = self._hostnames.get(route.key) or route_hostnames(route)
+        order = _route_order(route)
+        taken: dict[str, ResourceKey] = {}
+        for rival, spr in self.by_parent().get(ref.parent_key, []):
+            if rival.key.kind != rival_kind or rival.key.group != GATEWAY_GROUP or _route_order(rival) > order:
+                continue
+            other = self._own_attachment(rival, spr)
+            if other is None or other.status != TRUE or not _hosts_meet(mine, route_hostnames(rival)):
+                continue
+            for name in other.listeners:
+                taken.setdefault(name, rival.key)
+        kept = tuple(n for n in att.listeners if n not in taken)
+        if kept == att.listeners:
+            return att
+        if not kept:
+            first = taken[att.listeners[0]]
+            return Attachment(FALSE, "Conflicted", f"{first.kind} {first.namespace}/{first.name} is older and "
+                              f"shares a listener and a hostname with this {route.key.kind}; only the older is "
+                              "accepted")
+        return replace(att, listeners=kept)
 
     def _attach(self, route: Resource, ref: ParentRef) -> Attachment | None:
         linkerd = self.lookups.profile == "linkerd"

@@ -71,6 +71,11 @@ spec:
 
 
 
+def stamped(doc: str, created: str) -> str:
+    """A manifest with metadata.creationTimestamp set."""
+    return doc.replace("metadata:\n", f"metadata:\n  creationTimestamp: '{created}'\n", 1)
+
+
 def tls_secret(cert_body: str, key_body: str = "MAMCAQA=") -> str:
     """Secret `cert` with one PEM block each; MAcwADAAAwEA is a DER SEQUENCE {SEQUENCE, SEQUENCE, BIT STRING}."""
     return (f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: cert\n  namespace: {NS}\ntype: kubernetes.io/tls\n"
@@ -339,6 +344,24 @@ RULES = [
          lambda res: (_expect(cond(route(res), "Accepted"), ("True", "Accepted")),
                       _expect(route(res).attached_to, ("web",)),
                       _expect(cond(res.gateways[GW], "Accepted"), ("True", "ListenersNotValid")))),
+    Rule("http-and-grpc-routes-on-one-listener",
+         "If a Route (A) of type HTTPRoute or GRPCRoute is attached to a Listener and that listener already has "
+         "another Route (B) of the other type attached and the intersection of the hostnames of A and B is "
+         "non-empty, then the implementation MUST accept exactly one of these two routes, determined by the "
+         "following criteria, in order: * The oldest Route based on creation timestamp. ... The rejected Route "
+         "MUST raise an 'Accepted' condition with a status of 'False' in the corresponding RouteParentStatus.",
+         (gateway(), stamped(http_route("h", hostnames="- a.example.com"), "2025-02-01T00:00:00Z"),
+          stamped(http_route("g", kind="GRPCRoute", hostnames="- '*.example.com'"), "2025-01-01T00:00:00Z"),
+          http_route("other", hostnames="- b.example.net")),
+         lambda res: (_expect(cond(route(res, "h"), "Accepted"), ("False", "Conflicted")),
+                      _expect(cond(route(res, "g", "GRPCRoute"), "Accepted"), ("True", "Accepted")),
+                      _expect(cond(route(res, "other"), "Accepted"), ("True", "Accepted")),
+                      _expect(listener(res, "http").attached_routes, 2))),
+    Rule("http-and-grpc-routes-by-name",
+         "* The Route appearing first in alphabetical order by \"{namespace}/{name}\".",
+         (gateway(), http_route("b"), http_route("a", kind="GRPCRoute")),
+         lambda res: (_expect(cond(route(res, "b"), "Accepted"), ("False", "Conflicted")),
+                      _expect(cond(route(res, "a", "GRPCRoute"), "Accepted"), ("True", "Accepted")))),
 ]
 
 
