@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import jmespath
 from jmespath.exceptions import JMESPathError
 
 from policycheck.config import load_mapping
 from policycheck.diagnostics import RESERVED
 from policycheck.errors import ConfigError
+from policycheck.expressions import TooDeep, compile_bounded
 from policycheck.functions import signatures
 from policycheck.yamlsource import LineMap
 
@@ -85,8 +85,6 @@ class Policy:
     reads: frozenset[str] | None = None
 
 
-# Far beyond any real policy, well within Python's recursion limit for every walk of the tree.
-MAX_EXPRESSION_DEPTH = 100
 _GLOBAL_FUNCS = ("lookup", "lookup_old", "objects", "objects_old")
 _EXPRESSION_KEYS = ("forEach", "when", "severityFrom", "location", "ref")
 
@@ -96,32 +94,16 @@ def _compile(expr: str | None, source: str, lines: LineMap, key: str) -> Any:
     if expr is None:
         return None
     try:
-        compiled = jmespath.compile(expr)
+        compiled = compile_bounded(expr)
     except JMESPathError as exc:
         first = str(exc).splitlines()[0]
         raise ConfigError(f"{key}: JMESPath does not compile: {first}", source, lines(0, (key,))) from None
-    except RecursionError:  # the parser descends once per level
-        compiled = None
-    if compiled is None or _depth(compiled.parsed) > MAX_EXPRESSION_DEPTH:
-        raise ConfigError(f"{key}: JMESPath expression nests deeper than {MAX_EXPRESSION_DEPTH} levels",
-                          source, lines(0, (key,)))
+    except TooDeep as exc:
+        raise ConfigError(f"{key}: {exc}", source, lines(0, (key,))) from None
     problem = _check_calls(compiled.parsed)
     if problem:
         raise ConfigError(f"{key}: {problem} in {expr.strip()!r}", source, lines(0, (key,)))
     return compiled
-
-
-def _depth(root: Any) -> int:
-    """How deep an expression's tree nests, walked without recursion: checking, compiling to
-    closures and evaluating all recurse once per level, so a tree too deep must stop at loading."""
-    deepest = 0
-    stack: list[tuple[Any, int]] = [(root, 1)]
-    while stack:
-        node, depth = stack.pop()
-        deepest = max(deepest, depth)
-        if isinstance(node, dict):
-            stack.extend((child, depth + 1) for child in node.get("children", ()))
-    return deepest
 
 
 def _check_calls(node: Any) -> str:

@@ -30,6 +30,7 @@ from jmespath.exceptions import JMESPathError
 from jmespath.parser import ParsedResult
 
 from policycheck.errors import ConfigError
+from policycheck.expressions import TooDeep, compile_bounded
 from policycheck.functions import PolicyFunctions
 from policycheck.model import Locator, PathPart, Resource, ResourceKey, group_of
 from policycheck.yamlsource import LineMap, load_documents
@@ -77,9 +78,11 @@ def _truthy(value: Any) -> bool:
 
 def _compile(expr: str, where: str, source: str, line: int) -> ParsedResult:
     try:
-        return jmespath.compile(expr)
+        return compile_bounded(expr)
     except JMESPathError as exc:
         raise ConfigError(f"extractor {where}: JMESPath does not compile: {exc}", source, line) from None
+    except TooDeep as exc:
+        raise ConfigError(f"extractor {where}: {exc}", source, line) from None
 
 
 def parse_extractor(data: Any, source: str, text: str = "", doc_index: int = 0,

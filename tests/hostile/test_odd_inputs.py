@@ -116,3 +116,17 @@ def test_sparse_checkout_leaves_files_outside_it_unchanged(repo: GitRepo) -> Non
     repo.write("apps/r.yaml", route("nowhere"))
     code, report, _ = check(repo)
     assert code == 1 and "nowhere" in str(report)
+
+
+def test_deeply_nested_extractor_expression(repo: GitRepo) -> None:
+    """The same bound for an extractor the configuration defines: `.policycheck.yaml:line`, exit 2."""
+    from importlib import resources
+
+    import yaml
+
+    shipped = resources.files("policycheck").joinpath("extractors", "app-template.yaml").read_text(encoding="utf-8")
+    extractor = yaml.safe_load(shipped)
+    extractor["match"]["when"] = "(" * 600 + "a" + ")" * 600
+    repo.commit("base", {"svc.yaml": SERVICE, ".policycheck.yaml": yaml.safe_dump({"extractors": [extractor]})})
+    code, _, err = check(repo, "HEAD")
+    assert code == 2 and ".policycheck.yaml:" in err and "nests deeper" in err, err
