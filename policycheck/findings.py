@@ -62,17 +62,21 @@ class Finding:
     new: bool = True
     suppressed: bool = False
     suppression_reason: str = ""
+    # Whether this finding fails the commit that lists it: decided once, by the runner's verdict
+    # rule (policycheck.verdict), and only rendered by reporters.
+    fails: bool = False
     # Until `located()`: the resource and the path inside it that `line` stands for (then 0).
     # A line costs composing the file's node tree, and most findings are carried from commit
     # to commit without ever being shown.
     where: tuple[Locatable, tuple[str | int, ...]] | None = field(default=None, compare=False, repr=False)
 
-    def located(self, new: bool | None = None) -> Finding:
-        """This finding with its line known (and `new` set, when given)."""
-        if self.where is None and (new is None or new == self.new):
+    def located(self, new: bool | None = None, fails: bool | None = None) -> Finding:
+        """This finding with its line known (and `new` and `fails` set, when given)."""
+        if self.where is None and (new is None or new == self.new) and (fails is None or fails == self.fails):
             return self
         line = self.line if self.where is None else self.where[0].line_of(*self.where[1])
-        return replace(self, line=line, where=None, new=self.new if new is None else new)
+        return replace(self, line=line, where=None, new=self.new if new is None else new,
+                       fails=self.fails if fails is None else fails)
 
     @property
     def on_file(self) -> bool:
@@ -93,6 +97,7 @@ class Finding:
             "policy": self.policy,
             "severity": self.severity,
             "new": self.new,
+            "fails": self.fails,
             "message": self.message,
             "resource": self.resource.as_dict() if self.resource else None,
             "operation": self.operation,

@@ -12,8 +12,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from policycheck import verdict
 from policycheck.collector import long_lived, paused
-from policycheck.diagnostics import DUPLICATE, POLICY_ERROR, Diagnostic
+from policycheck.diagnostics import DUPLICATE, Diagnostic
 from policycheck.engine import ByResource, Engine, Findings, Transition, suppressed_policies
 from policycheck.findings import FAIL, PASS, CommitResult, Finding, PolicyInfo, Report, Suppression, ref_of
 from policycheck.gitsource import Change
@@ -315,34 +316,28 @@ class Runner:
         else:  # a key that is not volatile is the parent's
             new_keys = {k for k in volatile if k in findings and k not in parent.findings and k not in known}
         on_changed = set(_keys_on_changed(ev, ops, changed_files))
-        listed_keys = new_keys | on_changed
-        listed = sorted((findings[k].located(k in new_keys) for k in listed_keys), key=_order)
-        failed = False
-        for f in listed:
-            if f.suppressed:
-                continue
-            # A check that could not run fails, and so does a broken file the commit touched:
-            # what it added after the broken point was never checked.
-            unchecked = f.policy == POLICY_ERROR or (f.on_file and f.severity == "error")
-            if unchecked or (f.severity == "error" and f.new):
-                failed = True
         # Kept for every commit (not only those that need it), so each is patched from its parent's.
+        # A finding that fails the commit is listed, wherever it stands: a failing commit shows why.
         alarms = self._alarms(parent, ev, volatile)
-        if not failed:
-            failed = any(k not in listed_keys for k in alarms)
+        listed_keys = new_keys | on_changed | alarms
+        failing = {k for k in listed_keys
+                   if verdict.fails(findings[k], k in new_keys, self.fail_on, touched_file=k in on_changed)}
+        listed = sorted((findings[k].located(k in new_keys, k in failing) for k in listed_keys), key=_order)
         everything = None
         if self.list_all:
-            everything = tuple(sorted((f.located(k in new_keys) for k, f in findings.items()), key=_order))
+            everything = tuple(sorted((f.located(k in new_keys, k in failing) for k, f in findings.items()),
+                                      key=_order))
         return CommitResult(
             commit=target.id, parent=target.parent, subject=target.subject,
-            result=FAIL if failed else PASS, findings=tuple(listed), preexisting=len(findings) - len(listed_keys),
+            result=FAIL if failing else PASS, findings=tuple(listed), preexisting=len(findings) - len(listed_keys),
             changes=_count(ops), added_suppressions=_added_suppressions(parent.state, ev.state, ops),
             all_findings=everything,
         )
 
 
     def _alarming(self, f: Finding) -> bool:
-        return not f.suppressed and (f.policy == POLICY_ERROR or (self.fail_on == "all" and f.severity == "error"))
+        """Whether f fails any commit that holds it, new or not (so it is listed wherever it stands)."""
+        return verdict.fails(f, False, self.fail_on)
 
     def _alarms(self, parent: Evaluated, ev: Evaluated,
                 volatile: set[tuple[str, ...]] | None) -> set[tuple[str, ...]]:

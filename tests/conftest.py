@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from gitrepo import GitRepo
+from verdicts import assert_verdicts
+
+from policycheck.findings import Report
 
 
 @pytest.fixture
@@ -25,3 +29,25 @@ def _no_user_git_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None
         monkeypatch.delenv(var, raising=False)
 
 
+
+
+@pytest.fixture(autouse=True)
+def _verdicts_hold(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every report a test makes (through the runner or the check command) obeys the verdict rule."""
+    from policycheck.commands import check
+    from policycheck.runner import Runner
+
+    run, run_check = Runner.run, check.run_check
+
+    def checked_run(self: Runner, *args: Any, **kwargs: Any) -> Report:
+        report = run(self, *args, **kwargs)
+        assert_verdicts(report)
+        return report
+
+    def checked_run_check(*args: Any, **kwargs: Any) -> Report:
+        report = run_check(*args, **kwargs)
+        assert_verdicts(report)
+        return report
+
+    monkeypatch.setattr(Runner, "run", checked_run)
+    monkeypatch.setattr(check, "run_check", checked_run_check)

@@ -90,20 +90,20 @@ def _merge_commit(base: CommitResult, per_unit: Mapping[str, CommitResult], list
     suppressions = tuple(dict.fromkeys(s for c in per_unit.values() for s in c.added_suppressions))
     return CommitResult(
         commit=base.commit, parent=base.parent, subject=base.subject,
-        result=FAIL if any(c.result == FAIL for c in per_unit.values()) else PASS,
+        result=FAIL if any(f.fails for f in findings) else PASS,
         findings=findings, preexisting=len(every) - len(listed), changes=base.changes,
         added_suppressions=suppressions, all_findings=everything,
     )
 
 
 def _keep(into: dict[Identity, Finding], f: Finding) -> None:
-    """One finding per identity; new when some unit has it new."""
+    """One finding per identity; new when some unit has it new, failing when it fails some unit's commit."""
     ident = _identity(f)
     known = into.get(ident)
     if known is None:
         into[ident] = f
-    elif f.new and not known.new:
-        into[ident] = replace(known, new=True)
+    elif (f.new and not known.new) or (f.fails and not known.fails):
+        into[ident] = replace(known, new=known.new or f.new, fails=known.fails or f.fails)
 
 
 def status_data(resolutions: Mapping[str, Resolution]) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from policycheck.diagnostics import DUPLICATE, PARSE_ERROR, POLICY_ERROR, RESERVED, RESERVED_HELP, SKIPPED
-from policycheck.findings import FAIL, CommitResult, Finding, PolicyInfo, Report
+from policycheck.findings import CommitResult, Finding, PolicyInfo, Report
 
 SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 
@@ -59,24 +59,15 @@ def could_not_run(f: Finding) -> bool:
     return f.policy in COULD_NOT_RUN
 
 
-def fails(f: Finding, fail_on: str) -> bool:
-    """Whether this finding, by itself, fails its commit: the rule of issue 2, as policycheck.runner applies it.
-
-    Unsuppressed: a check that could not run always; an error when new, or when
-    `fail_on` is "all". Must match the runner, or JUnit would fail a commit the
-    exit code passes (or the reverse).
-    """
-    if f.suppressed:
-        return False
-    return could_not_run(f) or (f.severity == "error" and (f.new or fail_on == "all"))
+def fails(f: Finding) -> bool:
+    """Whether this finding fails its commit, as the runner decided (policycheck.verdict): formats render
+    that decision and never derive their own, so JUnit, annotations and the exit code cannot disagree."""
+    return f.fails
 
 
-def failing(commit: CommitResult, fail_on: str) -> list[Finding]:
-    """The listed findings that fail the commit, trusting the engine's verdict when it says pass."""
-    found = [f for f in listed(commit) if fails(f, fail_on)]
-    if commit.result != FAIL:
-        return [f for f in found if could_not_run(f)]
-    return found
+def failing(commit: CommitResult) -> list[Finding]:
+    """The listed findings that fail the commit (some exactly when the commit fails)."""
+    return [f for f in listed(commit) if f.fails]
 
 
 def title(commit: CommitResult) -> str:

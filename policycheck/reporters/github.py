@@ -63,7 +63,7 @@ def render(report: Report) -> str:
     shown = [h for h in head_view(report) if not h.finding.suppressed]
     # GitHub shows 10 error annotations (and 10 warnings) per step: those with a place in the tree come
     # first, then the most severe, then those that fail a commit.
-    shown.sort(key=lambda h: (not h.located, severity_rank(h.finding.severity), not fails(h.finding, report.fail_on),
+    shown.sort(key=lambda h: (not h.located, severity_rank(h.finding.severity), not fails(h.finding),
                               h.file, h.line))
     lines = [_annotation(h) for h in shown]
     for c in report.commits:

@@ -136,7 +136,7 @@ def _result(h: HeadFinding, index: dict[str, int], state: str | None = None) -> 
     if state is not None:
         result["baselineState"] = state
     new = f.new if state is None else state == NEW
-    props: dict[str, Any] = {"commit": h.commit.commit, "new": new, "operation": f.operation}
+    props: dict[str, Any] = {"commit": h.commit.commit, "new": new, "fails": f.fails, "operation": f.operation}
     if f.resource is not None:
         props["resource"] = str(f.resource)
     if h.relocated:

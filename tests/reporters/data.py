@@ -21,6 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from policycheck import verdict
 from policycheck.findings import CommitResult, Finding, PolicyInfo, Report, ResourceRef, Suppression
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -49,6 +50,7 @@ DETACH = Finding(
     "HTTPRoute default/test-service-route left parent Service default/test-service in place; "
     "create a new route and delete this one (linkerd/linkerd2#13280)",
     "error", ROUTE, "update", "Service/default/test-service:80",
+    fails=True,
 )
 NAMING = Finding(
     "routes/test-route.yaml", 4, "route-naming", "HTTPRoute default/test-service-route: name does not end in -route",
@@ -58,12 +60,14 @@ PARENT = Finding(
     "routes/test-route.yaml", 9, "parent-exists",
     "parentRef Service default/test-service-non-existent does not exist (Accepted: False, NoMatchingParent)",
     "error", ROUTE, "update", "Service/default/test-service-non-existent:80",
+    fails=True,
 )
 DETACH_OTHER = Finding(
     "routes/test-route.yaml", 9, "no-in-place-detach",
     "HTTPRoute default/test-service-route left parent Service default/other-service in place; "
     "create a new route and delete this one (linkerd/linkerd2#13280)",
     "error", ROUTE, "update", "Service/default/other-service:80",
+    fails=True,
 )
 BACKEND = Finding(
     "routes/v2-draft.yaml", 14, "backends-resolve", "backendRef Service default/other-service has no port",
@@ -73,11 +77,13 @@ V2_NAMING = Finding(
     "routes/v2-draft.yaml", 5, "route-naming", "HTTPRoute default/test-service-route-v2: name does not end in -route",
     "warning", ROUTE_V2, "create", "", True, True, "",
 )
-PARSE = Finding("routes/broken.yaml", 3, "manifest-parse-error", "mapping values are not allowed here", "error")
+PARSE = Finding("routes/broken.yaml", 3, "manifest-parse-error", "mapping values are not allowed here", "error",
+                fails=True)
 CRASH = Finding(
     "services/other.yaml", 1, "policy-runtime-error",
     "policy service-ports failed on Service default/other-service: invalid-type: expected number, got string",
     "error", OTHER_SVC, "none",
+    fails=True,
 )
 
 
@@ -90,7 +96,8 @@ def sample_report() -> Report:
         ),
         CommitResult(
             C3, C2, "Point the route at a missing Service", "fail",
-            (replace(DETACH, new=False), DETACH_OTHER, PARENT, replace(NAMING, new=False)), 0, {"updated": 1},
+            (replace(DETACH, new=False, fails=False), DETACH_OTHER, PARENT, replace(NAMING, new=False)), 0,
+            {"updated": 1},
         ),
         CommitResult(C4, C3, "Delete test-service-route", "pass", (), 0, {"deleted": 1}),
         CommitResult(C5, C4, "Add test-service-route-v2", "fail", (BACKEND, PARSE, V2_NAMING), 0, {"created": 1}),
@@ -111,13 +118,15 @@ def sample_report() -> Report:
 
 
 def finding(**kw: Any) -> Finding:
-    """A finding with defaults for everything the test does not care about."""
+    """A finding with defaults for everything the test does not care about; failing its commit as the
+    runner would decide under failOn: new, unless `fails` is given."""
     base: dict[str, Any] = {
         "file": "routes/a.yaml", "line": 9, "policy": "parent-exists", "message": "parent missing",
         "severity": "error", "resource": ROUTE, "operation": "update", "ref": "Service/default/x:80",
     }
     base.update(kw)
-    return Finding(**base)
+    f = Finding(**base)
+    return f if "fails" in kw else replace(f, fails=verdict.fails(f, f.new, "new"))
 
 
 def one_commit(*findings: Finding, result: str = "fail", head_files: frozenset[str] | None = None,
