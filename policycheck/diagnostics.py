@@ -17,6 +17,8 @@ SKIPPED = "manifest-skipped"
 DUPLICATE = "duplicate-resource"
 POLICY_ERROR = "policy-runtime-error"
 DUPLICATE_KEY = "duplicate-key"
+NOT_KUBERNETES = "not-kubernetes"
+UNCHECKED = "manifest-unchecked"
 
 RESERVED: dict[str, str] = {
     PARSE_ERROR: "A file with a YAML name could not be parsed; its objects are not checked.",
@@ -24,6 +26,10 @@ RESERVED: dict[str, str] = {
     DUPLICATE: "The same object (group, kind, namespace, name) is defined twice in one state.",
     POLICY_ERROR: "A policy failed while evaluating a resource: the check could not run.",
     DUPLICATE_KEY: "A YAML mapping repeats a key; the last value is read, other tools may refuse the file.",
+    NOT_KUBERNETES: "A YAML file that is not a Kubernetes manifest (no apiVersion and kind, or another tool's "
+                    "local tags) is skipped.",
+    UNCHECKED: "A change edits a manifest that could not be read before it and still cannot: what it wrote "
+               "there was not checked.",
 }
 
 # Title, how to fix and an example for each reserved id: what a rule shows beside its description
@@ -55,6 +61,17 @@ RESERVED_HELP: dict[str, tuple[str, str, str]] = {
         "Mapping repeats a key",
         "Remove the repeated key; keep the value that is meant.",
         "metadata:\n  name: shop\n  name: shop-v2   # the second name wins here, other tools may refuse the file",
+    ),
+    NOT_KUBERNETES: (
+        "Not a Kubernetes manifest",
+        "Nothing to fix: the file is read by another tool. Exclude it in .policycheck.yaml (exclude:) to "
+        "silence the note.",
+        "include: !reference [.setup, script]   # GitLab CI, not Kubernetes",
+    ),
+    UNCHECKED: (
+        "Manifest edited while it cannot be read",
+        "Fix the file at the line given (the commit named broke it) so that the change can be checked.",
+        "# routes/a.yaml does not parse since an earlier commit; this change edits it again",
     ),
 }
 

@@ -212,6 +212,18 @@ class GitSource:
                 found.append((ids[0], ids[1] if len(ids) > 1 else None))
         return found
 
+    def path_commits(self, sha: str, path: str, count: int) -> list[tuple[str, str | None]]:
+        """(commit, first parent or None) of the first-parent commits from sha back that changed
+        `path`, newest first, `count` at most."""
+        out = self._run("rev-list", "--first-parent", "--parents", f"--max-count={count}", "--end-of-options", sha,
+                        "--", path, env=_LITERAL)
+        return [(ids[0], ids[1] if len(ids) > 1 else None) for ids in map(str.split, out.splitlines()) if ids]
+
+    def blob_at(self, sha: str, path: str) -> tuple[str, str] | None:
+        """(mode, blob) of `path` in commit sha, or None when it has no such file."""
+        out = self._run("ls-tree", "-z", "--full-tree", "--end-of-options", sha, "--", path, env=_LITERAL)
+        return _parse_ls(out, with_stage=False).get(path)
+
     def range(self, base: str | None, head: str) -> list[CommitInfo]:
         """Commits reachable from head and not from base, parents before children."""
         args = ["log", "--topo-order", "--reverse", "--format=%H%x00%P%x00%s", "--end-of-options", head]
@@ -293,6 +305,10 @@ class GitSource:
         except OSError as exc:
             why = exc.strerror or exc
             raise GitError(f"{path}: cannot be read ({why}); fix its permissions or exclude it") from None
+
+
+# A path given to git is the path itself, never a pattern.
+_LITERAL = {"GIT_LITERAL_PATHSPECS": "1"}
 
 
 def _parse_ls(out: str, with_stage: bool) -> dict[str, tuple[str, str]]:

@@ -12,7 +12,9 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from policycheck.diagnostics import DUPLICATE_KEY, PARSE_ERROR, SKIPPED, Diagnostic
+from yaml import YAMLError
+
+from policycheck.diagnostics import DUPLICATE_KEY, NOT_KUBERNETES, PARSE_ERROR, SKIPPED, Diagnostic
 from policycheck.gitsource import DEFAULT_MAX_BYTES, HEAD_BYTES, Oversized
 from policycheck.model import Resource, ResourceKey, group_of, is_cluster_scoped
 from policycheck.state import FileEntry
@@ -24,6 +26,12 @@ _LFS_HEADER = b"version https://git-lfs.github.com/spec/v1"
 # YAML allows UTF-16 and UTF-32 when a byte order mark says so (UTF-32 first: its BOM starts like UTF-16's).
 _UNICODE_BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
                  (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+
+# Text that has these lines at the top level is meant as a manifest even when it does not parse.
+_TOP_API_VERSION = re.compile(r"^(?:---\s*)?[\"']?apiVersion[\"']?\s*:", re.MULTILINE)
+_TOP_KIND = re.compile(r"^[\"']?kind[\"']?\s*:", re.MULTILINE)
+_UNKNOWN_TAG = "could not determine a constructor for the tag"
+_KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
 # Rewrites a resource just parsed (namespace inference, variable substitution);
 # returns the namespace the object belongs to when metadata.namespace is absent.
@@ -114,15 +122,14 @@ def decode(path: str, data: bytes, max_bytes: int = DEFAULT_MAX_BYTES,
             try:
                 return data.decode(codec), None
             except UnicodeDecodeError:
-                return None, Diagnostic(path, 1, PARSE_ERROR, "error", f"not {codec} text despite its BOM; not checked")
+                return None, _undecodable(path, 1, f"not {codec} text despite its BOM", data)
     if b"\0" in data[:8192]:
         return None, Diagnostic(path, 1, SKIPPED, "warning", "binary content in a YAML file; not checked")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        return None, Diagnostic(path, line, PARSE_ERROR, "error",
-                                f"not UTF-8 text (byte 0x{data[exc.start]:02x}); not checked")
+        return None, _undecodable(path, line, f"not UTF-8 text (byte 0x{data[exc.start]:02x})", data)
     return text, None
 
 
@@ -141,10 +148,13 @@ def parse_file(
         return FileEntry(path, blob, (), (problem,) if problem else ())
     loaded = load_stream(text, lines)
     docs, error = loaded.documents, loaded.error
+    kustomization = _is_kustomization(path)
     diagnostics: list[Diagnostic] = []
     if error is not None:
-        diagnostics.append(Diagnostic(path, error_line(error, text), PARSE_ERROR, "error",
-                                      f"YAML does not parse: {error_text(error)}"))
+        diagnostics.append(_unreadable(path, text, error, kustomization))
+    elif not kustomization and not any(_typed(doc) for doc in docs) and any(doc is not None for doc in docs):
+        diagnostics.append(Diagnostic(path, 1, NOT_KUBERNETES, "info",
+                                      "no document has apiVersion and kind: not a Kubernetes manifest, not checked"))
     if loaded.duplicates:
         line, name = loaded.duplicates[0]
         more = len(loaded.duplicates) - 1
@@ -158,6 +168,52 @@ def parse_file(
     for index, doc in enumerate(docs):
         resources.extend(_objects(doc, path, index, blob, locator, default_ns, ()))
     return FileEntry(path, blob, tuple(resources), tuple(diagnostics))
+
+
+def _undecodable(path: str, line: int, why: str, data: bytes) -> Diagnostic:
+    """A file that is not text in its encoding: an error when it is meant as a manifest, else a note."""
+    if _is_kustomization(path) or meant_as_manifest(_lenient(data)):
+        return Diagnostic(path, line, PARSE_ERROR, "error", f"{why}; not checked")
+    return Diagnostic(path, line, NOT_KUBERNETES, "info",
+                      f"{why} and has no top-level apiVersion and kind: not a Kubernetes manifest, not checked")
+
+
+def _lenient(data: bytes) -> str:
+    """Text that could not be decoded, decoded anyway (bad bytes replaced) to see what it is meant as."""
+    for bom, codec in _UNICODE_BOMS:
+        if data.startswith(bom):
+            return data.decode(codec, "replace")
+    return data.decode("utf-8", "replace")
+
+
+def _is_kustomization(path: str) -> bool:
+    return path.rpartition("/")[2] in _KUSTOMIZATION_NAMES
+
+
+def _typed(doc: Any) -> bool:
+    """Whether a document has apiVersion and kind (what makes its file a manifest)."""
+    return isinstance(doc, dict) and "apiVersion" in doc and "kind" in doc
+
+
+def meant_as_manifest(text: str) -> bool:
+    """Whether text that does not parse is still meant as a manifest: top-level `apiVersion:` and `kind:`
+    lines anywhere in it (a template wrapped in `{{ if }}`, a document after a broken one)."""
+    return _TOP_API_VERSION.search(text) is not None and _TOP_KIND.search(text) is not None
+
+
+def _unreadable(path: str, text: str, error: YAMLError, kustomization: bool) -> Diagnostic:
+    """Why a file that does not parse is not checked: an error when it is a manifest; a note when it
+    is another tool's YAML (another tool's local tags, or no top-level apiVersion and kind)."""
+    line, what = error_line(error, text), error_text(error)
+    if _UNKNOWN_TAG in what:
+        tag = what.rpartition(_UNKNOWN_TAG)[2].strip(" '").replace("tag:yaml.org,2002:", "!!", 1)
+        return Diagnostic(path, line, NOT_KUBERNETES, "info",
+                          f"uses the tag {tag} of another tool: not a Kubernetes manifest, not checked")
+    if kustomization or meant_as_manifest(text):
+        return Diagnostic(path, line, PARSE_ERROR, "error", f"YAML does not parse: {what}")
+    return Diagnostic(path, line, NOT_KUBERNETES, "info",
+                      f"YAML does not parse ({what}) and has no top-level apiVersion and kind: "
+                      "not a Kubernetes manifest, not checked")
 
 
 def _objects(doc: Any, path: str, index: int, blob: str, locator: LineMap, default_ns: str,

@@ -25,6 +25,8 @@ from policycheck.policy import Policy
 from policycheck.resolver import resolve
 from policycheck.state import State
 from policycheck.status import Resolution
+from policycheck.unchecked import finding as unchecked_finding
+from policycheck.unchecked import unreadable
 
 EMPTY = State()
 # How far back (first parents) a commit is derived from a snapshot, and from how far a derived
@@ -91,7 +93,8 @@ class Runner:
                  parent_of: Callable[[str], str | None],
                  engine: Engine, fail_on: str = "new", list_all: bool = False,
                  progress: Callable[[int, int, str], None] | None = None,
-                 snapshots: Snapshots | None = None, baseline: bool = False) -> None:
+                 snapshots: Snapshots | None = None,
+                 broken_since: Callable[[str, str], str] | None = None, baseline: bool = False) -> None:
         self.policies = policies
         self.profile = profile
         self.state_of = state_of
@@ -102,6 +105,8 @@ class Runner:
         self.list_all = list_all
         self.progress = progress
         self.snapshots = snapshots
+        # (path, rev) -> since when the file cannot be read at rev (see policycheck.unchecked).
+        self.broken_since = broken_since
         self.baseline = baseline
         self._done: dict[str | None, Evaluated] = {}
 
@@ -321,12 +326,17 @@ class Runner:
         alarms = self._alarms(parent, ev, volatile)
         listed_keys = new_keys | on_changed | alarms
         failing = {k for k in listed_keys
-                   if verdict.fails(findings[k], k in new_keys, self.fail_on, touched_file=k in on_changed)}
-        listed = sorted((findings[k].located(k in new_keys, k in failing) for k in listed_keys), key=_order)
+                   if verdict.fails(findings[k], k in new_keys, self.fail_on)}
+        shown = [findings[k].located(k in new_keys, k in failing) for k in listed_keys]
+        # A file that could not be read before the change and still cannot: the change is not failed for
+        # it, and a warning says that what it wrote there was not checked.
+        unchecked = [self._unchecked(f, target.parent) for f in shown
+                     if target.parent is not None and not f.new and f.file in changed_files and unreadable(f)]
+        listed = sorted([*shown, *unchecked], key=_order)
         everything = None
         if self.list_all:
-            everything = tuple(sorted((f.located(k in new_keys, k in failing) for k, f in findings.items()),
-                                      key=_order))
+            everything = tuple(sorted([*(f.located(k in new_keys, k in failing) for k, f in findings.items()),
+                                       *unchecked], key=_order))
         return CommitResult(
             commit=target.id, parent=target.parent, subject=target.subject,
             result=FAIL if failing else PASS, findings=tuple(listed), preexisting=len(findings) - len(listed_keys),
@@ -334,6 +344,9 @@ class Runner:
             all_findings=everything,
         )
 
+
+    def _unchecked(self, f: Finding, parent: str) -> Finding:
+        return unchecked_finding(f, self.broken_since(f.file, parent) if self.broken_since is not None else "")
 
     def _alarming(self, f: Finding) -> bool:
         """Whether f fails any commit that holds it, new or not (so it is listed wherever it stands)."""

@@ -13,12 +13,13 @@ from policycheck.diagnostics import POLICY_ERROR
 from policycheck.findings import Finding
 
 
-def fails(f: Finding, new: bool, fail_on: str, touched_file: bool = False) -> bool:
+def fails(f: Finding, new: bool, fail_on: str) -> bool:
     """An unsuppressed finding fails its commit when a check could not run (`policy-runtime-error`),
     or when it is an error the commit introduced (`new`), or any error under `failOn: all`.
 
-    `touched_file`: a loader error on a file the commit changed, whose new content could not be
-    checked.
+    A file that cannot be read is an error in the commit that makes it so (new there); a later
+    change that edits it while it still cannot be read gets a `manifest-unchecked` warning instead
+    (policycheck.unchecked).
     """
     if f.suppressed:
         return False
@@ -26,4 +27,4 @@ def fails(f: Finding, new: bool, fail_on: str, touched_file: bool = False) -> bo
         return True
     if f.severity != "error":
         return False
-    return new or fail_on == "all" or (touched_file and f.on_file)
+    return new or fail_on == "all"

@@ -55,7 +55,8 @@ def test_chart_templates_are_skipped_with_info(tmp_path: Path) -> None:
     """Only under a folder with a Chart.yaml is `templates/` a chart's: elsewhere a template is a broken file."""
     for folder in ("chart", "plain"):
         (tmp_path / folder / "templates").mkdir(parents=True)
-        (tmp_path / folder / "templates" / "route.yaml").write_text("metadata:\n  name: {{ .Values.name }}\n")
+        (tmp_path / folder / "templates" / "route.yaml").write_text(
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Values.name }}\n")
         (tmp_path / folder / "templates" / "svc.yaml").write_text(service("a"))
     (tmp_path / "chart" / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 1.0.0\n")
     state = load_paths([str(tmp_path)], Config())
@@ -69,11 +70,11 @@ def test_chart_templates_are_skipped_with_info(tmp_path: Path) -> None:
 
 
 def test_parse_error_fails_the_commit_once(repo: GitRepo) -> None:
-    sha = repo.commit("broken", {"bad.yaml": "a: [\n", "svc.yaml": service("a")})
+    sha = repo.commit("broken", {"bad.yaml": "apiVersion: v1\nkind: Service\na: [\n", "svc.yaml": service("a")})
     code, report = check_json(repo, sha)
     assert code == 1
     (f,) = report["commits"][0]["findings"]
-    assert (f["policy"], f["file"], f["line"], f["severity"]) == ("manifest-parse-error", "bad.yaml", 1, "error")
+    assert (f["policy"], f["file"], f["line"], f["severity"]) == ("manifest-parse-error", "bad.yaml", 3, "error")
     assert f["resource"] is None
     sha = repo.commit("unrelated", {"svc2.yaml": service("b")})
     code, report = check_json(repo, sha)
@@ -85,7 +86,8 @@ def test_helm_template_in_repository_is_info_not_failure(repo: GitRepo) -> None:
                                 "chart/templates/svc.yaml": "kind: Service\nmetadata:\n  name: {{ .Release.Name }}\n"})
     code, report = check_json(repo, sha)
     assert code == 0
-    assert [f["policy"] for f in report["commits"][0]["findings"]] == ["manifest-skipped"]
+    # Chart.yaml is Helm's own file: a note says it is not a manifest.
+    assert [f["policy"] for f in report["commits"][0]["findings"]] == ["not-kubernetes", "manifest-skipped"]
 
 
 def test_duplicate_objects_are_reported_deterministically(repo: GitRepo) -> None:
@@ -96,10 +98,13 @@ def test_duplicate_objects_are_reported_deterministically(repo: GitRepo) -> None
     assert f["policy"] == "duplicate-resource" and f["file"] == "b.yaml" and "a.yaml" in f["message"]
 
 
-def test_touching_a_broken_file_fails_even_when_the_error_is_old(repo: GitRepo) -> None:
-    repo.commit("broken", {"bad.yaml": service("a") + "---\nx: [\n"})
+def test_editing_a_broken_file_warns_that_the_edit_was_not_checked(repo: GitRepo) -> None:
+    """The commit that broke the file failed; one that edits it while it stays broken is warned, not failed."""
+    broke = repo.commit("broken", {"bad.yaml": service("a") + "---\nx: [\n"})
     sha = repo.commit("add below the break", {"bad.yaml": service("a") + "---\nx: [\n---\n" + mesh_route("r", "a")})
     code, report = check_json(repo, sha)
-    assert code == 1
-    (f,) = report["commits"][0]["findings"]
-    assert f["policy"] == "manifest-parse-error" and f["new"] is False
+    assert code == 0
+    error, warning = report["commits"][0]["findings"]
+    assert error["policy"] == "manifest-parse-error" and error["new"] is False and error["fails"] is False
+    assert warning["policy"] == "manifest-unchecked" and warning["severity"] == "warning"
+    assert f"since {broke[:12]}" in warning["message"] and "bad.yaml" in warning["message"]

@@ -21,7 +21,7 @@ def assert_verdicts(report: Report) -> None:
         for f in failing:
             assert not f.suppressed, f"a suppressed finding fails {c.short}: {f}"
             assert f.policy == POLICY_ERROR or f.severity == "error", f"a {f.severity} fails {c.short}: {f}"
-            assert f.new or f.policy == POLICY_ERROR or report.fail_on == "all" or f.on_file, (
+            assert f.new or f.policy == POLICY_ERROR or report.fail_on == "all", (
                 f"a pre-existing finding fails {c.short}: {f}")
         if c.all_findings is not None:
             assert {f.key for f in c.all_findings if f.fails} == {f.key for f in failing}, (

@@ -21,6 +21,7 @@ from policycheck.policy import Policy
 from policycheck.runner import DERIVE_LIMIT, Runner, Target
 from policycheck.setup_run import known_policy_ids, load_config, load_policies, policy_infos, select_policies
 from policycheck.state import State
+from policycheck.unchecked import broken_since
 
 if TYPE_CHECKING:
     from policycheck.snapshot import SnapshotStore
@@ -336,9 +337,12 @@ def _judge(source: GitSource, opts: CheckOptions, targets: list[Target], config:
         from policycheck.snapshot import SnapshotStore
 
         snapshots = SnapshotStore(cache.folder, loader, read, config, policies, config.profile, keep=_NO_PRUNE)
+    def since(path: str, rev: str) -> str:
+        return broken_since(source, lambda p, mode, blob: loader.entry(p, blob, mode).diagnostics, path, rev)
+
     runner = Runner(policies, config.profile, state_of=state_of, evolve=evolve, parent_of=parent_of,
                     engine=engine, fail_on=config.fail_on, list_all=list_all, progress=progress,
-                    snapshots=snapshots, baseline=opts.baseline)
+                    snapshots=snapshots, baseline=opts.baseline, broken_since=since)
     try:
         return runner.run(targets, infos), loader, snapshots
     finally:

@@ -14,14 +14,24 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from policycheck.diagnostics import DUPLICATE, PARSE_ERROR, POLICY_ERROR, RESERVED, RESERVED_HELP, SKIPPED
+from policycheck.diagnostics import (
+    DUPLICATE,
+    NOT_KUBERNETES,
+    PARSE_ERROR,
+    POLICY_ERROR,
+    RESERVED,
+    RESERVED_HELP,
+    SKIPPED,
+    UNCHECKED,
+)
 from policycheck.findings import CommitResult, Finding, PolicyInfo, Report
 
 SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 
 # Default severities of the loader's reserved ids, for rules and test cases when
 # no finding of that id tells us better (see policycheck.diagnostics).
-RESERVED_SEVERITY = {PARSE_ERROR: "error", SKIPPED: "warning", DUPLICATE: "error", POLICY_ERROR: "error"}
+RESERVED_SEVERITY = {PARSE_ERROR: "error", SKIPPED: "warning", DUPLICATE: "error", POLICY_ERROR: "error",
+                     NOT_KUBERNETES: "info", UNCHECKED: "warning"}
 
 # Findings that mean a check could not run, as opposed to a check that ran and
 # found a problem: JUnit reports them as <error>, not <failure>.

@@ -76,7 +76,7 @@ def test_expressions_outside_a_chart_are_text(text: str, names: list[str]) -> No
     assert [r.key.name for r in entry.resources] == names and not entry.diagnostics
 
 
-@pytest.mark.parametrize("text", ["kind: HTTPRoute\nmetadata:\n  name: {{ .Release.Name }}\n",
+@pytest.mark.parametrize("text", ["apiVersion: v1\nkind: HTTPRoute\nmetadata:\n  name: {{ .Release.Name }}\n",
                                   "{{- if .Values.enabled }}\n" + release() + "{{- end }}\n"])
 def test_a_template_outside_a_chart_is_a_parse_error(text: str) -> None:
     (diagnostic,) = parse_file("x/r.yaml", text.encode()).diagnostics

@@ -70,10 +70,10 @@ def test_newline_in_a_file_name_forges_no_report_line(repo: GitRepo) -> None:
 
 
 @pytest.mark.parametrize(("text", "line"), [
-    ("a: 1\nb: 2\nc: 3\nd: [1, 2\n", 4),  # an unclosed `[` on the last line
-    ("a: 1\nb: {x: 1,\n  y: 2\n\n\n", 2),  # an unclosed `{`, blank lines after it
-    ("a: 1\nb: 'text\nmore\n", 2),  # an unclosed quote
-    ("a: [1,\n  2", 1),  # no newline at the end
+    ("apiVersion: v1\nkind: A\nb: 2\nd: [1, 2\n", 4),  # an unclosed `[` on the last line
+    ("apiVersion: v1\nkind: A\nb: {x: 1,\n  y: 2\n\n\n", 3),  # an unclosed `{`, blank lines after it
+    ("apiVersion: v1\nkind: A\nb: 'text\nmore\n", 3),  # an unclosed quote
+    ("apiVersion: v1\nkind: A\na: [1,\n  2", 3),  # no newline at the end
 ])
 def test_parse_error_at_the_end_names_where_the_construct_opens(repo: GitRepo, text: str, line: int) -> None:
     repo.commit("base", {"svc.yaml": SERVICE})
