@@ -42,6 +42,12 @@ CLUSTER_SCOPED: frozenset[tuple[str, str]] = frozenset(
 )
 
 
+def kind_text(group: str, kind: str) -> str:
+    """A kind as a reader names it: `Gateway` for the Gateway API's own group (a parentRef's default) and
+    the core group, `Server.policy.linkerd.io` for any other."""
+    return kind if group in (CORE_GROUP, GATEWAY_GROUP) else f"{kind}.{group}"
+
+
 def group_of(api_version: str) -> str:
     """`apps/v1` -> `apps`; `v1` -> `` (the core group)."""
     return api_version.rsplit("/", 1)[0] if "/" in api_version else CORE_GROUP
@@ -71,7 +77,7 @@ class ResourceKey(NamedTuple):
         return {"group": self.group, "kind": self.kind, "namespace": self.namespace, "name": self.name}
 
     def __str__(self) -> str:
-        gk = f"{self.kind}.{self.group}" if self.group else self.kind
+        gk = kind_text(self.group, self.kind)
         return f"{gk} {self.namespace}/{self.name}" if self.namespace else f"{gk} {self.name}"
 
 

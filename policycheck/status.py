@@ -11,7 +11,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from policycheck.model import ResourceKey
+from policycheck.model import ResourceKey, kind_text
 
 TRUE, FALSE, UNKNOWN = "True", "False", "Unknown"
 
@@ -56,7 +56,7 @@ class ParentRef:
         }
 
     def __str__(self) -> str:
-        gk = f"{self.kind}.{self.group}" if self.group else self.kind
+        gk = kind_text(self.group, self.kind)
         extra = "".join(
             [f" sectionName={self.section_name}" if self.section_name is not None else "",
              f" port={self.port}" if self.port is not None else ""]

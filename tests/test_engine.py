@@ -64,7 +64,8 @@ def test_a_reused_outcome_on_an_edited_object_is_located_on_its_new_lines(repo: 
 
 def test_an_outcome_shared_between_objects_makes_findings_on_each(repo: GitRepo) -> None:
     # Both routes leave the same Gateway by the same parentRef: equal facts, one outcome, two findings.
-    repo.commit("gateways", {"gw.yaml": gateway("one") + "---\n" + gateway("two"), "svc.yaml": service("web")})
+    repo.commit("gateways", {"gw.yaml": gateway("one") + "---\n" + gateway("two"), "svc.yaml": service("web"),
+                             ".policycheck.yaml": "params:\n  no-in-place-detach: {gateways: true}\n"})
     repo.commit("routes", {"a.yaml": gateway_route("a", "one", backend="web"),
                            "b.yaml": "# b\n" + gateway_route("b", "one", backend="web")})
     repo.commit("move both", {"a.yaml": gateway_route("a", "two", backend="web"),

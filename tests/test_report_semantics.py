@@ -47,15 +47,21 @@ def test_core_and_empty_group_are_the_same_reference(repo: GitRepo) -> None:
     assert code == 0 and report["commits"][0]["findings"] == []
 
 
-def test_gateway_move_is_a_warning_not_a_failure(repo: GitRepo) -> None:
+def test_gateway_move_reports_nothing_unless_configured(repo: GitRepo) -> None:
+    """Moving a route between Gateways is routine: no finding by default, a warning when turned on."""
     repo.commit("gateways", {"gw.yaml": gateway("one") + "---\n" + gateway("two"),
                              "svc.yaml": service("web")})
     repo.commit("route", {"r.yaml": gateway_route("r", "one", backend="web")})
     sha = repo.commit("move route to gateway two", {"r.yaml": gateway_route("r", "two", backend="web")})
     code, report = check_json(repo, sha)
+    assert code == 0 and report["commits"][0]["findings"] == []
+    repo.commit("turn gateway moves on", {".policycheck.yaml": "params:\n  no-in-place-detach: {gateways: true}\n"})
+    sha = repo.commit("move it back", {"r.yaml": gateway_route("r", "one", backend="web")})
+    code, report = check_json(repo, sha)
     assert code == 0
     (f,) = report["commits"][0]["findings"]
     assert f["policy"] == "no-in-place-detach" and f["severity"] == "warning"
+    assert "linkerd" not in f["message"].lower() and "Gateway default/two" in f["message"]
 
 
 def test_deleting_the_route_is_the_safe_way(repo: GitRepo) -> None:

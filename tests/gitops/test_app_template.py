@@ -70,7 +70,9 @@ def test_two_routes_are_lifted_with_the_release_name_and_identifiers(repo: GitRe
 
 
 def test_a_retargeted_parent_ref_in_values_is_an_in_place_detach_at_the_release(repo: GitRepo) -> None:
-    repo.commit("release", {"network/gateways.yaml": GATEWAYS, "media/sonarr/helmrelease.yaml": release("internal")})
+    """Moves between Gateways are reported only when the configuration asks for them."""
+    repo.commit("release", {"network/gateways.yaml": GATEWAYS, "media/sonarr/helmrelease.yaml": release("internal"),
+                            ".policycheck.yaml": "params:\n  no-in-place-detach: {gateways: true}\n"})
     text = release("external")
     repo.commit("move admin to the external gateway", {"media/sonarr/helmrelease.yaml": text})
     _, report = check_json(repo, "--history")

@@ -43,7 +43,7 @@ def test_unmanaged_parent_is_listed_without_conditions() -> None:
 
 def test_text_names_route_parent_and_reason() -> None:
     text = render_text(resolve_docs(http_route(parent_refs="- name: gw\n  port: 99999")))
-    assert "HTTPRoute.gateway.networking.k8s.io apps/r" in text
+    assert "HTTPRoute apps/r" in text
     assert "Accepted=False (NoMatchingParent)" in text
     assert "not found in the repository" in text
     assert "[port-out-of-range]" in text
