@@ -17,7 +17,8 @@ def _policies(repo: GitRepo, *args: str) -> tuple[int, set[str]]:
 
 
 def test_skip_and_only_select_policies(repo: GitRepo) -> None:
-    repo.commit("a broken route and a broken file", {"r.yaml": ROUTE, "bad.yaml": "kind: Service\n  x: [\n"})
+    repo.commit("a broken route and a broken file",
+                {"r.yaml": ROUTE, "bad.yaml": "apiVersion: v1\nkind: Service\n  x: [\n"})
     assert _policies(repo) == (1, {"parent-exists", "backends-resolve", "manifest-parse-error"})
     assert _policies(repo, "--skip", "parent-exists")[1] == {"backends-resolve", "manifest-parse-error"}
     assert _policies(repo, "--only", "parent-exists")[1] == {"parent-exists", "manifest-parse-error"}
