@@ -124,6 +124,11 @@ def check(revision: str | None, staged: bool, base: str | None, history: bool, n
     finally:
         if progress is not None:
             progress.close()
+    from policycheck.diagnostics import RESERVED
+
+    for pid in only:  # named, and known, but the configuration leaves it off: say so rather than pass silently
+        if pid not in RESERVED and all(p.id != pid for p in report.policies):
+            _fail(f"warning: --only {pid}: the configuration leaves this policy off (see enable:/disable:)")
     colour = fmt == "text" and output in (None, "-") and use_colour(color, sys.stdout.isatty(), os.environ)
     from policycheck.render import blob_url
 

@@ -33,3 +33,11 @@ def test_unknown_policy_is_a_usage_error_with_a_suggestion(repo: GitRepo) -> Non
         assert "did you mean parent-exists?" in proc.stderr, proc.stderr
     proc = run_cli("check", "HEAD", "--only", "zzz", cwd=repo.path)
     assert proc.returncode == 2 and "no such policy" in proc.stderr and "did you mean" not in proc.stderr
+
+
+def test_only_a_policy_the_configuration_leaves_off(repo: GitRepo) -> None:
+    repo.commit("a route", {"r.yaml": ROUTE, ".policycheck.yaml": "disable: [parent-exists]\n"})
+    proc = run_cli("check", "HEAD", "--no-cache", "--only", "parent-exists", "--only", "allowed-gateways",
+                   cwd=repo.path)
+    assert proc.returncode == 0
+    assert proc.stderr.count("the configuration leaves this policy off") == 2
