@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from policycheck.build.steps import apply_steps
 from policycheck.diagnostics import Diagnostic
 from policycheck.gitops.extractors import ExtractionError, Extractor, extract
 from policycheck.gitops.scopes import Placement
@@ -91,6 +90,8 @@ class Deriver:
     def _place(self, res: Resource, placement: Placement, variables: dict[str, str]) -> Resource | None:
         body = res.body
         if placement.steps and res.origin == "manifest":
+            from policycheck.build.steps import apply_steps  # loaded only for kustomizations that transform
+
             stepped = apply_steps(body, placement.steps)
             if stepped is None:
                 return None

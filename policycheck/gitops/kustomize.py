@@ -16,7 +16,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from policycheck.build.steps import step_of
 from policycheck.yamlsource import load_documents
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -60,6 +59,8 @@ def parse_kustomization(path: str, data: bytes) -> Kustomization:
         if isinstance(value, list):
             entries += [v for v in value if isinstance(v, str) and v]
     charts = doc.get("helmCharts")
+    from policycheck.build.steps import step_of  # the build model loads only where kustomizations exist
+
     return Kustomization(
         path,
         ns if isinstance(ns, str) and ns else None,
