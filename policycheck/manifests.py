@@ -95,7 +95,7 @@ def looks_like_manifest(head: bytes) -> bool:
     """Whether the first document of a file, as far as `head` holds it, has both `apiVersion` and `kind`.
     A head with no content at all (only comments) is taken for one: it cannot be told apart."""
     text = re.sub(rb"(?m)^\s*(#.*)?(\r?\n|$)", b"", head.lstrip(b"\xef\xbb\xbf"))  # blank and comment lines
-    text = re.sub(rb"\A(---|%.*)[^\n]*\n", b"", text)  # a leading document marker or directive
+    text = re.sub(rb"\A(?:(?:---|%)[^\n]*\n)+", b"", text)  # leading directives, markers, empty documents
     if not text.strip():
         return True
     end = _DOC_END.search(text)

@@ -37,6 +37,9 @@ def test_padding_before_the_route_too(repo: GitRepo) -> None:
     _base(repo)
     repo.commit("pad first", {"r.yaml": PADDING * 30 + route("missing")})
     assert check(repo, "HEAD")[0] == 1
+    repo.commit("fixed", {"r.yaml": route("web")})
+    repo.commit("empty documents first", {"r.yaml": "---\n# nothing\n---\n" + route("missing") + PADDING})
+    assert check(repo, "HEAD")[0] == 1
 
 
 def test_oversized_data_is_a_warning_naming_its_size(repo: GitRepo) -> None:
