@@ -162,10 +162,12 @@ def load_policies(config: Config, extra_dirs: tuple[str, ...] = (), source: GitS
 
 
 def _tree_policies(source: GitSource, rev: str, tree: dict[str, tuple[str, str]], prefix: str) -> list[Policy]:
-    """The policies of one folder of a commit's tree (`prefix` ends in `/`, or is "" for the top)."""
+    """The policies of one folder of a commit's tree (`prefix` ends in `/`, or is "" for the top): its
+    `*.yaml` files as a glob on disk finds them (no hidden ones)."""
     files: list[tuple[str, str]] = []
     for path in sorted(tree):
-        if path.startswith(prefix) and "/" not in path[len(prefix):] and path.endswith(".yaml"):
+        name = path[len(prefix):]
+        if path.startswith(prefix) and "/" not in name and name.endswith(".yaml") and not name.startswith("."):
             text = tree_text(source, rev, tree, path, path)
             if text is not None:
                 files.append((path, text))
