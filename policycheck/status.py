@@ -129,6 +129,8 @@ class PolicyStatus:
     key: ResourceKey
     conditions: tuple[Condition, ...]
     targets: tuple[ResourceKey, ...]
+    # The Gateways whose routes reach a target (status.ancestors: one entry each, same conditions).
+    ancestors: tuple[ResourceKey, ...] = ()
 
 
 @dataclass(frozen=True)

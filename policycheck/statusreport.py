@@ -72,7 +72,9 @@ def _gateway(status: GatewayStatus, with_sets: bool) -> dict[str, Any]:
 def _policy(status: PolicyStatus) -> dict[str, Any]:
     key = status.key
     return {"group": key.group, "kind": key.kind, "namespace": key.namespace, "name": key.name,
-            "targets": [t.as_dict() for t in status.targets], "conditions": _conditions(status.conditions)}
+            "targets": [t.as_dict() for t in status.targets], "conditions": _conditions(status.conditions),
+            "ancestors": [{"ancestorRef": a.as_dict(), "conditions": _conditions(status.conditions)}
+                          for a in status.ancestors]}
 
 
 def _sorted(keys: Any) -> list[ResourceKey]:

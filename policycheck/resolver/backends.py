@@ -69,6 +69,11 @@ def _keys(route: Resource, profile: str) -> _Keys:
         (path, backend_key(route, ref, profile), as_int(ref.get("port"))) for path, ref in backend_refs(route)))
 
 
+def backend_keys(route: Resource, profile: str) -> set[ResourceKey]:
+    """Every object a route's backendRefs name."""
+    return {key for _, key, _ in _keys(route, profile) if key is not None}
+
+
 def backend_statuses(lookups: Lookups, route: Resource) -> tuple[BackendStatus, ...]:
     """Every backendRef on its own, so a finding can point at the one that fails."""
     out = []

@@ -21,6 +21,7 @@ A policy with a sectionName applies to that Service port before one without.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from policycheck.model import CORE_GROUP, GATEWAY_GROUP, Resource, ResourceKey
@@ -159,9 +160,13 @@ class BackendTLS:
                          f"BackendTLSPolicy {chosen.resource.key.namespace}/{chosen.resource.key.name} on {service} "
                          f"cannot be met: {chosen.accepted.reason}: {chosen.accepted.message}")
 
-    def statuses(self) -> dict[ResourceKey, PolicyStatus]:
-        return {k: PolicyStatus(k, (o.accepted, o.resolved), tuple(t for t, _ in o.targets))
-                for k, o in self.outcomes.items()}
+    def statuses(self, ancestors: Mapping[ResourceKey, set[ResourceKey]]) -> dict[ResourceKey, PolicyStatus]:
+        """Each policy's status, with the Gateways its Services are reached through (`ancestors` by Service)."""
+        out = {}
+        for k, o in self.outcomes.items():
+            through = sorted({gw for t, _ in o.targets for gw in ancestors.get(t, ())})
+            out[k] = PolicyStatus(k, (o.accepted, o.resolved), tuple(t for t, _ in o.targets), tuple(through))
+        return out
 
 
 def _port_name(lookups: Lookups, service: ResourceKey, port: int | None) -> str | None:

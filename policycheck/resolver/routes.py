@@ -30,7 +30,7 @@ from policycheck.model import GATEWAY_GROUP, ROUTE_KINDS, Resource, ResourceKey,
 from policycheck.overlay import Overlay
 from policycheck.resolver import services, views
 from policycheck.resolver.attachment import AttachMemo, Attachment, route_hostnames
-from policycheck.resolver.backends import backend_statuses, resolved_refs
+from policycheck.resolver.backends import backend_keys, backend_statuses, resolved_refs
 from policycheck.resolver.backendtls import POLICY as BACKEND_TLS_POLICY
 from policycheck.resolver.fields import creation_timestamp
 from policycheck.resolver.gateways import LISTENER_SET_KINDS, GatewayView, ListenerSetView, listener_set_parent
@@ -408,6 +408,28 @@ _PARENT_INDEX = _ParentIndexMemo()
 _SERVICE_PARENT_INDEX = _ParentIndexMemo(services_only=True)
 
 
+def _gateways_by_backend(lookups: Lookups, statuses: Mapping[ResourceKey, RouteStatus]
+                         ) -> dict[ResourceKey, set[ResourceKey]]:
+    """The Gateways each backend Service is reached through: a BackendTLSPolicy's status ancestors."""
+    out: dict[ResourceKey, set[ResourceKey]] = defaultdict(set)
+    for key, status in statuses.items():
+        route = lookups.state.get(key)
+        if route is None:
+            continue
+        gateways = set()
+        for p in status.parents:
+            if _is_gateway(p.ref):
+                gateways.add(p.ref.parent_key)
+            elif _is_listener_set(p.ref):
+                ls = lookups.state.get(p.ref.parent_key)
+                if ls is not None:
+                    gateways.add(listener_set_parent(ls))
+        if gateways:
+            for service in backend_keys(route, lookups.profile):
+                out[service] |= gateways
+    return out
+
+
 def resolve_state(state: State, profile: str = "spec", routes: Iterable[ResourceKey] | None = None,
                   gateways: bool = True) -> Resolution:
     """Predict status for every route of `state` (or only `routes`), and Gateways/ListenerSets when asked."""
@@ -429,6 +451,8 @@ def resolve_state(state: State, profile: str = "spec", routes: Iterable[Resource
             for ls in state.of_kind(group, kind):
                 ls_statuses[ls.key] = resolver.listener_set_status(ls)
     backends = {r.key: resolver.backends(r) for r in wanted}
-    policies = lookups.backend_tls.statuses() if gateways and state.of_kind(*BACKEND_TLS_POLICY) else {}
+    policies = {}
+    if gateways and state.of_kind(*BACKEND_TLS_POLICY):
+        policies = lookups.backend_tls.statuses(_gateways_by_backend(lookups, route_statuses))
     return Resolution(route_statuses, gw_statuses, ls_statuses, validation, backends, policies)
 

@@ -302,6 +302,7 @@ RULES = [
          "meet it: the route's references resolve)",
          (gateway(), SVC, tls_policy("p"), CA_MAP, http_route(backends=BACKEND)),
          lambda res: (_expect(cond(policy(res, "p"), "Accepted"), ("True", "Accepted")),
+                      _expect(policy(res, "p").ancestors, (GW,)),
                       _expect(cond(route(res), "ResolvedRefs"), ("True", "ResolvedRefs")))),
     Rule("backend-tls-policy-conflict",
          "When more than one BackendTLSPolicy selects the same target and sectionName, ... The older policy by "
