@@ -36,6 +36,9 @@ Exit codes:
   130  interrupted (Ctrl-C)
 """
 
+# The group's own flags, moved before the command wherever they are given.
+GLOBAL_FLAGS = ("--debug", "--version")
+
 FORMATS = ("text", "json", "sarif", "junit", "github", "markdown", "gitlab")
 
 
@@ -357,10 +360,12 @@ def test_cmd(directory: str | None, policy_dirs: tuple[str, ...], config_file: s
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; every way out is exit 0, 1 or 2, and exit 2 says why in one line."""
     args = sys.argv[1:] if argv is None else argv
-    debug = "--debug" in args[:args.index("--")] if "--" in args else "--debug" in args
-    if debug:  # a global option, accepted after the command too, as users type it
-        end = args.index("--") if "--" in args else len(args)
-        args = ["--debug", *[a for a in args[:end] if a != "--debug"], *args[end:]]
+    end = args.index("--") if "--" in args else len(args)
+    debug = "--debug" in args[:end]
+    # Global options are accepted after the command too, as users type them (`check HEAD --debug`).
+    present = [g for g in GLOBAL_FLAGS if g in args[:end]]
+    if present:
+        args = [*present, *[a for a in args[:end] if a not in GLOBAL_FLAGS], *args[end:]]
     try:
         cli.main(args=args, prog_name="policycheck", standalone_mode=False)
     except SystemExit as exc:

@@ -50,6 +50,8 @@ def test_debug_after_the_command(repo: GitRepo) -> None:
     before = run_cli("--debug", "check", "HEAD", "--no-cache", cwd=repo.path)
     after = run_cli("check", "HEAD", "--no-cache", "--debug", cwd=repo.path)
     assert (after.returncode, after.stdout) == (before.returncode, before.stdout) == (1, before.stdout)
+    version = run_cli("status", "--version")
+    assert version.returncode == 0 and version.stdout == run_cli("--version").stdout
 
 
 def test_status_help_speaks_of_status_only() -> None:
