@@ -9,8 +9,9 @@ oracle explains the absence, in this order:
 2. `unknown`: its name or namespace still holds a `${VAR}` with no literal value, or a
    Helm template expression (`{{ ... }}`) that chart values hold (the chart renders it);
 3. `missing`: an earlier state of this run defined it (it was deleted);
-4. `missing`: objects of that kind in that namespace are plain manifests;
-5. `unknown`: a generator deploys into that namespace (named in the reason);
+4. `unknown`: a generator deploys into that namespace (named in the reason), even when
+   plain objects of that kind live there too (a chart's Service beside plain ones);
+5. `missing`: objects of that kind in that namespace are plain manifests;
 6. `missing`: nothing in the repository could generate it.
 
 "Earlier" is what this run evaluated before: the loader numbers the states it
@@ -148,13 +149,13 @@ class Absence:
                 r.key.namespace for r in self.state.of_kind(key.group, key.kind) if r.origin == "manifest"}
         if self._generators is None:
             self._generators = generators(self.state, self.kustomizations)
-        if key.namespace in plain:
-            return Presence(MISSING, f"the {key.kind} objects of namespace {key.namespace} are plain manifests "
-                                     "and none has this name")
         assert self._generators is not None
         found = self._generators.get(key.namespace)
-        if found:
+        if found:  # a chart may create it beside the plain objects of that kind
             more = f" and {len(found) - 1} more" if len(found) > 1 else ""
             return Presence(UNKNOWN_PRESENCE, f"no manifest defines it, but {found[0]}{more} deploys into "
                                               f"namespace {key.namespace} and may create it")
+        if key.namespace in plain:
+            return Presence(MISSING, f"the {key.kind} objects of namespace {key.namespace} are plain manifests "
+                                     "and none has this name")
         return Presence(MISSING, "no manifest defines it and nothing in the repository could generate it")

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from policycheck.model import CORE_GROUP, Resource, ResourceKey
+from policycheck.model import CORE_GROUP, GATEWAY_GROUP, Resource, ResourceKey
 from policycheck.resolver import pem
 from policycheck.resolver.fields import as_dict, as_list, as_str, dicts, metadata
 from policycheck.resolver.refs import normalize_group
@@ -57,7 +57,9 @@ class SecretProducers:
 
 
 PRODUCER_KINDS = (("cert-manager.io", "Certificate"), ("bitnami.com", "SealedSecret"),
-                  ("external-secrets.io", "ExternalSecret"))
+                  ("external-secrets.io", "ExternalSecret"), (GATEWAY_GROUP, "Gateway"))
+# cert-manager's gateway-shim issues the certificates a Gateway so annotated names in its listeners.
+_ISSUER_ANNOTATIONS = ("cert-manager.io/cluster-issuer", "cert-manager.io/issuer")
 
 
 def produced_names(res: Resource) -> set[tuple[str, str]]:
@@ -72,6 +74,18 @@ def produced_names(res: Resource) -> set[tuple[str, str]]:
     if kind == PRODUCER_KINDS[2]:
         target = as_str(as_dict(res.spec.get("target")).get("name"))
         return {(ns, target or res.key.name)}
+    if kind == PRODUCER_KINDS[3]:
+        annotations = as_dict(metadata(res.body).get("annotations"))
+        if not any(as_str(annotations.get(a)) for a in _ISSUER_ANNOTATIONS):
+            return set()
+        out = set()
+        for listener in as_list(res.spec.get("listeners")):
+            for raw in as_list(as_dict(as_dict(listener).get("tls")).get("certificateRefs")):
+                ref = as_dict(raw)
+                name = as_str(ref.get("name"))
+                if name and (as_str(ref.get("kind")) or "Secret") == "Secret" and not as_str(ref.get("group")):
+                    out.add((as_str(ref.get("namespace")) or ns, name))
+        return out
     return set()
 
 

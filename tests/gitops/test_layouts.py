@@ -175,17 +175,19 @@ def test_a_helm_created_service_is_unknown_not_missing(repo: GitRepo) -> None:
     assert "HelmRelease media/sonarr" in backends[0]["message"]
 
 
-def test_a_plain_manifest_namespace_makes_an_absent_service_missing(repo: GitRepo) -> None:
+def test_a_chart_namespace_leaves_an_absent_service_unknown_beside_plain_ones(repo: GitRepo) -> None:
     repo.commit("gateway and release", {
         "infra/gateway.yaml": GATEWAY,
         "media/sonarr/helmrelease.yaml": HELMRELEASE,
         "media/other.yaml": service("other", "media"),
         "media/sonarr/route.yaml": route("sonarr", backend="sonarr", namespace="media"),
+        "shop/other.yaml": service("other", "shop"),
+        "shop/route.yaml": route("cart", backend="cart", namespace="shop"),
     })
     code, report = check_json(repo, "--history")
     assert code == 1
-    backends = findings(report, "backends-resolve")
-    assert backends and backends[0]["severity"] == "error"
+    severities = {f["file"]: f["severity"] for f in findings(report, "backends-resolve")}
+    assert severities == {"media/sonarr/route.yaml": "warning", "shop/route.yaml": "error"}
 
 
 def test_a_service_deleted_earlier_is_missing_even_where_a_chart_deploys(repo: GitRepo) -> None:
