@@ -11,9 +11,12 @@ back, which keeps the change detection and the policy cache cheap.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 from policycheck.diagnostics import Diagnostic
+from policycheck.gitops.charts import FLUX_HELM, identity
 from policycheck.gitops.extractors import ExtractionError, Extractor, extract
 from policycheck.gitops.scopes import Placement
 from policycheck.gitops.substitute import has_variables, substitute
@@ -32,12 +35,22 @@ class Deriver:
     variables: tuple[tuple[str, str], ...] = ()  # `.policycheck.yaml` variables, for every file
 
     def __post_init__(self) -> None:
-        self._cache: dict[tuple[str, str, int, tuple[Placement, ...]], FileEntry] = {}
+        self._cache: dict[tuple[Any, ...], FileEntry] = {}
+        # Flux source objects of the state (kind, namespace, name) -> url: what a HelmRelease's chart is.
+        self.sources: Mapping[tuple[str, str, str], str] = {}
+
+    def _charts(self, raw: FileEntry) -> tuple[tuple[tuple[str, str], ...], ...]:
+        """The chart identity of each HelmRelease of the file (part of what its derivation depends on)."""
+        if not self.extractors:
+            return ()
+        return tuple(tuple(sorted((c or {}).items())) for r in raw.resources if r.key.group == FLUX_HELM
+                     for c in (identity(r, self.sources),))
 
     def derive(self, raw: FileEntry, placements: tuple[Placement, ...] = UNPLACED) -> FileEntry:
         if not raw.resources:
             return raw
-        ck = (raw.path, raw.blob, id(raw), placements)
+        charts = self._charts(raw)
+        ck = (raw.path, raw.blob, id(raw), placements, charts) if charts else (raw.path, raw.blob, id(raw), placements)
         hit = self._cache.get(ck)
         if hit is not None:
             return hit
@@ -62,7 +75,7 @@ class Deriver:
                     seen.add(placed.key)
                     out.append(placed)
                 for ex in self.extractors:
-                    if not ex.applies(placed):
+                    if not ex.applies(placed, identity(placed, self.sources)):
                         continue
                     try:
                         lifted = extract(ex, placed)
@@ -85,7 +98,9 @@ class Deriver:
 
     def prime(self, raw: FileEntry, placements: tuple[Placement, ...], derived: FileEntry) -> None:
         """Remember what `derive(raw, placements)` gave in an earlier run, so that it gives the same entry."""
-        self._cache[(raw.path, raw.blob, id(raw), placements)] = derived
+        charts = self._charts(raw)
+        self._cache[(raw.path, raw.blob, id(raw), placements, charts) if charts
+                    else (raw.path, raw.blob, id(raw), placements)] = derived
 
     def _place(self, res: Resource, placement: Placement, variables: dict[str, str]) -> Resource | None:
         body = res.body

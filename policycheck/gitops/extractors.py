@@ -66,10 +66,13 @@ class Extractor:
     set: tuple[tuple[tuple[PathPart, ...], tuple[tuple[str, ParsedResult], ...]], ...]
     source: str
 
-    def applies(self, res: Resource) -> bool:
+    def applies(self, res: Resource, chart: dict[str, str] | None = None) -> bool:
+        """Whether it reads `res`; `match.when` sees the object with `chart`, what it installs (gitops.charts)."""
         if res.key.kind != self.kind or (self.group is not None and res.key.group != self.group):
             return False
-        return self.when is None or _truthy(self.when.search(res.body, options=_OPTIONS))
+        if self.when is None:
+            return True
+        return _truthy(self.when.search({**res.body, "chart": chart}, options=_OPTIONS))
 
 
 def _truthy(value: Any) -> bool:

@@ -115,8 +115,9 @@ class Layout:
             if r.key.kind == "ConfigMap" and isinstance(data, dict):
                 configmaps[(r.key.namespace, r.key.name)] = {str(k): str(v) for k, v in data.items()}
         roots = declared_roots(self.config.scopes)
+        sources = source_urls(resources)
+        self.deriver.sources = sources
         if self.discover:
-            sources = source_urls(resources)
             found, self.repository = deploying_here(flux_roots(resources, configmaps, sources) + argo_roots(resources),
                                                     self.config.repo_urls, self.config.remotes, sources)
             roots += found
@@ -168,6 +169,7 @@ class Layout:
         inputs = tuple(sorted(memory.inputs.items()))
         self._plan_key = (frozenset(memory.raw), tuple((k.path, id(k)) for k in memory.kusts), inputs)
         self._plan, self._kusts = memory.plan, memory.kusts
+        self.deriver.sources = source_urls(r for p in memory.inputs for r in memory.raw[p].resources)
         self._note_clusters(memory.plan)
         self._unprimed = memory  # the deriver learns its entries only if every file is placed again
         self._keep(memory)

@@ -104,3 +104,46 @@ def test_a_bad_extractor_definition_exits_2_naming_the_file(repo: GitRepo) -> No
     proc = run_cli("check", "--repo", str(repo.path), "HEAD")
     assert proc.returncode == 2
     assert ".policycheck.yaml" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def chart_ref_release(source: str) -> str:
+    """The release above, its chart named by `chartRef` to an OCIRepository called `source`."""
+    text = release("missing")
+    head, values = text.split("  values:\n", 1)
+    return head.split("  chart:\n", 1)[0] + f"""  chartRef:
+    kind: OCIRepository
+    name: {source}
+  values:
+{values}"""
+
+
+def oci_repository(name: str, url: str) -> str:
+    return f"""apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata:
+  name: {name}
+  namespace: media
+spec:
+  interval: 15m
+  url: {url}
+  ref:
+    tag: 3.7.3
+"""
+
+
+def test_a_chart_ref_to_an_oci_repository_is_matched_by_what_its_url_is(repo: GitRepo) -> None:
+    """A per-application OCIRepository named after the application still installs app-template."""
+    repo.commit("release", {
+        "network/gateways.yaml": GATEWAYS,
+        "media/sonarr/helmrelease.yaml": chart_ref_release("sonarr"),
+        "media/sonarr/ocirepository.yaml": oci_repository("sonarr", "oci://ghcr.io/bjw-s-labs/helm/app-template"),
+    })
+    code, report = check_json(repo, "--history")
+    assert code == 1
+    assert {(f["policy"], f["file"]) for c in report["commits"] for f in c["findings"]
+            if f["severity"] == "error"} == {("parent-exists", "media/sonarr/helmrelease.yaml")}
+    # The same source pointing at another chart lifts nothing.
+    repo.commit("another chart", {
+        "media/sonarr/ocirepository.yaml": oci_repository("sonarr", "oci://ghcr.io/example/charts/sonarr")})
+    code, report = check_json(repo, "HEAD")
+    assert code == 0, report
