@@ -218,3 +218,19 @@ def test_init_names_the_clusters_and_deploy_roots(repo: GitRepo) -> None:
     text = (repo.path / ".policycheck.yaml").read_text(encoding="utf-8")
     assert "# Clusters found, each judged on its own: clusters/prod, clusters/staging" in text
     assert "#   - apps/base" in text
+
+
+def test_each_flux_bootstrap_is_a_cluster_wherever_it_lives(repo: GitRepo) -> None:
+    """`kubernetes/<cluster>/flux/...`: the flux-system Kustomization names the cluster, not the folders."""
+    files: dict[str, str | None] = {
+        "kubernetes/shared/app/kustomization.yaml": kustomization(["service.yaml", "route.yaml"]),
+        "kubernetes/shared/app/service.yaml": SERVICE,
+        "kubernetes/shared/app/route.yaml": route("web", "http"),
+    }
+    for cluster, listeners in (("main", ("http", "https")), ("edge", ("http",))):
+        files[f"kubernetes/{cluster}/bootstrap/flux-system.yaml"] = flux("flux-system", f"./kubernetes/{cluster}/flux")
+        files[f"kubernetes/{cluster}/flux/apps.yaml"] = flux("apps", "./kubernetes/shared/app")
+        files[f"kubernetes/{cluster}/flux/infra.yaml"] = flux("infra", f"./kubernetes/{cluster}/infra")
+        files[f"kubernetes/{cluster}/infra/gateway.yaml"] = gateway(listeners)
+    repo.commit("two bootstraps", files)
+    only_one_cluster_lacks_https(repo, "kubernetes/shared/app/route.yaml", "kubernetes/edge/flux")
