@@ -118,7 +118,8 @@ class Layout:
         sources = source_urls(resources)
         self.deriver.sources = sources
         if self.discover:
-            found, self.repository = deploying_here(flux_roots(resources, configmaps, sources) + argo_roots(resources),
+            found, self.repository = deploying_here(flux_roots(resources, configmaps, sources)
+                                                    + argo_roots(resources, frozenset(raw)),
                                                     self.config.repo_urls, self.config.remotes, sources)
             roots += found
         tree = Tree.of(raw, kusts)

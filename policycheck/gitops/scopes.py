@@ -37,6 +37,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from policycheck.gitops.appsets import expand
 from policycheck.gitops.kustomize import MANIFEST_SUFFIXES, Tree, is_kustomization
 from policycheck.gitops.repository import Decision, decide, normalise
 from policycheck.model import Resource
@@ -124,7 +125,8 @@ FLUX_SOURCE = "source.toolkit.fluxcd.io"
 FLUX_OPERATOR = "fluxcd.controlplane.io"
 SOURCE_KINDS = frozenset({"GitRepository", "OCIRepository", "HelmRepository", "Bucket"})
 # What the plan reads besides kustomizations: the roots and the sources they name.
-ROOT_KINDS = frozenset({(FLUX_KUSTOMIZE, "Kustomization"), (ARGO, "Application"), (FLUX_OPERATOR, "FluxInstance"),
+ROOT_KINDS = frozenset({(FLUX_KUSTOMIZE, "Kustomization"), (ARGO, "Application"), (ARGO, "ApplicationSet"),
+                        (FLUX_OPERATOR, "FluxInstance"),
                         *((FLUX_SOURCE, k) for k in SOURCE_KINDS)})
 _BOOTSTRAP = "flux-system"
 
@@ -195,12 +197,18 @@ def argo_cluster(destination: Any) -> str | None:
     return IN_CLUSTER if named in _IN_CLUSTER_NAMES else named
 
 
-def argo_roots(resources: Iterable[Resource]) -> list[Root]:
+def argo_roots(resources: Iterable[Resource], paths: frozenset[str] = frozenset()) -> list[Root]:
+    """Roots of Argo CD Applications, and of the Applications ApplicationSets' git generators make
+    from the listing `paths` (each root says its repoURL; other repositories' are dropped later)."""
     roots = []
     for res in resources:
-        if res.key.group != ARGO or res.key.kind != "Application":
+        if res.key.group != ARGO:
             continue
-        roots += application_roots(res.key.name, res.spec, res.file)
+        if res.key.kind == "Application":
+            roots += application_roots(res.key.name, res.spec, res.file)
+        elif res.key.kind == "ApplicationSet":
+            for name, spec in expand(res.spec, frozenset(), paths):
+                roots += application_roots(name, spec, res.file)
     return roots
 
 

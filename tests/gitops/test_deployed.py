@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from gitops_manifests import HTTPS, argo, findings, flux, network_gateway
-from gitrepo import GitRepo, check_json
+from gitrepo import GitRepo, check_json, run_cli
 
 from policycheck.gitops.repository import BOOTSTRAP, DECLARED, MAJORITY, REMOTES, decide, normalise
 
@@ -91,3 +93,52 @@ def test_without_roots_a_file_outside_every_kustomization_is_deployed(repo: GitR
     assert code == 1
     assert {f["file"] for f in findings(report, "parent-exists")} == {"loose/route.yaml"}
     assert {f["file"] for f in findings(report, "not-deployed")} == {"apps/draft.yaml"}
+
+
+APPSET = """apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: apps
+  namespace: argocd
+spec:
+  goTemplate: true
+  generators:
+    - git:
+        repoURL: https://github.com/owner/here.git
+        revision: HEAD
+        directories:
+          - path: apps/*
+          - path: apps/legacy
+            exclude: true
+  template:
+    metadata:
+      name: '{{ .path.basename }}'
+    spec:
+      source:
+        repoURL: https://github.com/owner/here.git
+        path: '{{ .path.path }}'
+      destination:
+        server: https://kubernetes.default.svc
+        namespace: '{{ .path.basename }}'
+"""
+
+
+def unplaced_route(name: str, parent: str = "internal") -> str:
+    return route(name, parent=parent).replace("  namespace: web\n", "", 1)
+
+
+@pytest.mark.parametrize("appset", [APPSET, APPSET.replace("  goTemplate: true\n", "").replace(
+    "{{ .path.basename }}", "{{path.basename}}").replace("{{ .path.path }}", "{{path}}")])
+def test_an_application_set_deploys_the_folders_its_git_generator_matches(repo: GitRepo, appset: str) -> None:
+    repo.commit("apps", {
+        "argocd/appset.yaml": appset,
+        "argocd/infra.yaml": argo("infra", "infra", repo_url="https://github.com/owner/here"),
+        "infra/gateway.yaml": GATEWAY,
+        "apps/web/route.yaml": unplaced_route("web"),
+        "apps/legacy/route.yaml": unplaced_route("legacy", parent="gone"),
+    })
+    code, report = check_json(repo, "--history")
+    assert code == 0, findings(report)
+    assert {n["file"] for n in findings(report, "not-deployed")} == {"apps/legacy/route.yaml"}
+    st = json.loads(run_cli("status", "--rev", "HEAD", "--format", "json", cwd=repo.path).stdout)
+    assert {(r["namespace"], r["name"]) for r in st["routes"]} == {("web", "web")}
