@@ -32,6 +32,16 @@ def _last_segment(url: str) -> str:
     return name.split("@", 1)[0].split(":", 1)[0]
 
 
+def lookup(sources: Sources, kind: str, namespace: str, name: str) -> str | None:
+    """The url of a source; where none is in that namespace, the one every source of that kind and name
+    shares (the source's namespace is often set by a kustomization or Flux, not written in its file)."""
+    url = sources.get((kind, namespace, name))
+    if url is not None:
+        return url
+    found = {u for (k, _, n), u in sources.items() if k == kind and n == name}
+    return found.pop() if len(found) == 1 else None
+
+
 def identity(res: Resource, sources: Sources) -> dict[str, str] | None:
     """{"name", "url"} of the chart a HelmRelease installs; the url is absent where the source is not defined."""
     if res.key.group != FLUX_HELM or res.key.kind != "HelmRelease":
@@ -39,7 +49,7 @@ def identity(res: Resource, sources: Sources) -> dict[str, str] | None:
     ref = res.spec.get("chartRef")
     if isinstance(ref, dict):
         kind = _str(ref.get("kind")) or "OCIRepository"
-        url = sources.get((kind, _str(ref.get("namespace")) or res.key.namespace, _str(ref.get("name")) or ""))
+        url = lookup(sources, kind, _str(ref.get("namespace")) or res.key.namespace, _str(ref.get("name")) or "")
         if url is None:
             return None
         return {"name": _last_segment(url), "url": url}
@@ -55,8 +65,8 @@ def identity(res: Resource, sources: Sources) -> dict[str, str] | None:
     src = spec.get("sourceRef")
     url = None
     if isinstance(src, dict):
-        url = sources.get((_str(src.get("kind")) or "HelmRepository",
-                           _str(src.get("namespace")) or res.key.namespace, _str(src.get("name")) or ""))
+        url = lookup(sources, _str(src.get("kind")) or "HelmRepository",
+                     _str(src.get("namespace")) or res.key.namespace, _str(src.get("name")) or "")
     name = chart.rsplit("/", 1)[-1]
     if url is None:
         return {"name": name}

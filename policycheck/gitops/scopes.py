@@ -38,6 +38,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from policycheck.gitops.appsets import expand
+from policycheck.gitops.charts import lookup
 from policycheck.gitops.kustomize import MANIFEST_SUFFIXES, Tree, is_kustomization
 from policycheck.gitops.repository import Decision, decide, normalise
 from policycheck.model import Resource
@@ -147,7 +148,7 @@ def _flux_repo(res: Resource, sources: dict[tuple[str, str, str], str]) -> str |
     if not isinstance(ref, dict):
         return None
     kind = _str(ref.get("kind")) or "GitRepository"
-    url = sources.get((kind, _str(ref.get("namespace")) or res.key.namespace, _str(ref.get("name")) or ""))
+    url = lookup(sources, kind, _str(ref.get("namespace")) or res.key.namespace, _str(ref.get("name")) or "")
     return normalise(url) if url is not None else None
 
 
@@ -278,7 +279,7 @@ def plan(tree: Tree, roots: list[Root], discover: bool = True) -> Plan:
         inner = tree.included()
         auto = [Root(folder or ".", folder) for folder in sorted(tree.by_folder) if folder not in inner]
         all_roots += _label_auto(auto, built)
-    for root in _inherit(all_roots, built):
+    for root in _inherit(_entry_points(all_roots, built), built):
         steps = built.steps(root)
         for file, ns in built(root):
             placement = Placement(root.scope, ns or root.override, root.fallback, root.variables, root.cluster,
@@ -395,6 +396,28 @@ def _label_auto(auto: list[Root], built: _Built) -> list[Root]:
                    for file, _ in built(root) for other in users[file]):
                 cluster = posixpath.basename(root.folder)
         out.append(replace(root, cluster=cluster) if cluster else root)
+    return out
+
+
+def _entry_points(roots: list[Root], built: _Built) -> list[Root]:
+    """Flux Kustomizations no other root deploys that deploy Flux Kustomizations themselves: each
+    folder defining such entry points is a cluster's bootstrap (`kubernetes/<cluster>/flux/config`),
+    wherever it lives and whatever the Kustomization is called."""
+    flux = [r for r in roots if r.origin and not r.scope.startswith("argocd:")]
+    if not flux:
+        return roots
+    origins = {r.origin for r in flux}
+    deployers: dict[str, set[str]] = {}
+    for r in roots:
+        for file, _ in built(r):
+            if file in origins:
+                deployers.setdefault(file, set()).add(r.origin)
+    out = []
+    for r in roots:
+        if (r.cluster is None and r in flux and deployers.get(r.origin, set()) <= {r.origin}
+                and any(file in origins and file != r.origin for file, _ in built(r))):
+            r = replace(r, cluster=posixpath.dirname(r.origin) or ".")
+        out.append(r)
     return out
 
 

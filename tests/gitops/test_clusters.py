@@ -234,3 +234,19 @@ def test_each_flux_bootstrap_is_a_cluster_wherever_it_lives(repo: GitRepo) -> No
         files[f"kubernetes/{cluster}/infra/gateway.yaml"] = gateway(listeners)
     repo.commit("two bootstraps", files)
     only_one_cluster_lacks_https(repo, "kubernetes/shared/app/route.yaml", "kubernetes/edge/flux")
+
+
+def test_a_kustomization_no_other_deploys_that_deploys_others_is_a_cluster_bootstrap(repo: GitRepo) -> None:
+    """Bootstraps not called flux-system: the folder defining each entry point is a cluster."""
+    files: dict[str, str | None] = {
+        "kubernetes/shared/app/kustomization.yaml": kustomization(["service.yaml", "route.yaml"]),
+        "kubernetes/shared/app/service.yaml": SERVICE,
+        "kubernetes/shared/app/route.yaml": route("web", "http"),
+    }
+    for cluster, listeners in (("main", ("http", "https")), ("edge", ("http",))):
+        files[f"kubernetes/{cluster}/flux/config/cluster.yaml"] = flux("cluster", f"./kubernetes/{cluster}/flux/apps")
+        files[f"kubernetes/{cluster}/flux/apps/apps.yaml"] = flux("apps", "./kubernetes/shared/app")
+        files[f"kubernetes/{cluster}/flux/apps/infra.yaml"] = flux("infra", f"./kubernetes/{cluster}/infra")
+        files[f"kubernetes/{cluster}/infra/gateway.yaml"] = gateway(listeners)
+    repo.commit("two bootstraps", files)
+    only_one_cluster_lacks_https(repo, "kubernetes/shared/app/route.yaml", "kubernetes/edge/flux/config")
