@@ -11,9 +11,11 @@ knows is listed under `unknown`, never as objects.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from policycheck.build.kustomize import Build
+from policycheck.gitops.repository import Decision
 from policycheck.state import State
 
 
@@ -38,17 +40,22 @@ def render_build(build: Build, fmt: str) -> str:
     return _json(data) if fmt == "json" else _text(data)
 
 
-def state_json(state: State) -> dict[str, Any]:
+def state_json(states: Mapping[str | None, State], chains: Mapping[str, tuple[str, ...]],
+               not_deployed: list[tuple[str, str]], repository: Decision) -> dict[str, Any]:
+    """Every object each cluster's state judges (None: no cluster), with the chain deploying its file."""
     objects = []
-    for res in sorted(state.resources.values(), key=lambda r: (r.file, r.line, r.key)):
-        objects.append({"apiVersion": res.api_version, "kind": res.key.kind,
-                        "namespace": res.key.namespace or None, "name": res.key.name, "cluster": None,
-                        "file": res.file, "line": res.line, "deployedBy": [res.file]})
-    return {"objects": objects, "notDeployed": [], "unknown": []}
+    for cluster, state in states.items():
+        for res in sorted(state.resources.values(), key=lambda r: (r.file, r.line, r.key)):
+            objects.append({"apiVersion": res.api_version, "kind": res.key.kind,
+                            "namespace": res.key.namespace or None, "name": res.key.name, "cluster": cluster,
+                            "file": res.file, "line": res.line, "deployedBy": list(chains.get(res.file, (res.file,)))})
+    return {"objects": objects, "notDeployed": [{"file": f, "reason": why} for f, why in not_deployed],
+            "unknown": [], "repository": {"urls": sorted(repository.urls), "rule": repository.rule}}
 
 
-def render_state(state: State, fmt: str) -> str:
-    data = state_json(state)
+def render_state(states: Mapping[str | None, State], chains: Mapping[str, tuple[str, ...]],
+                 not_deployed: list[tuple[str, str]], repository: Decision, fmt: str) -> str:
+    data = state_json(states, chains, not_deployed, repository)
     return _json(data) if fmt == "json" else _text(data)
 
 
@@ -69,4 +76,7 @@ def _text(data: dict[str, Any]) -> str:
     for item in data.get("notDeployed", []):
         lines.append(f"not deployed: {item['file']}: {item['reason']}")
     lines.append(f"{len(data['objects'])} objects")
+    if data.get("repository"):
+        urls = ", ".join(data["repository"]["urls"]) or "none known"
+        lines.append(f"this repository: {urls} ({data['repository']['rule']})")
     return "\n".join(lines) + "\n"

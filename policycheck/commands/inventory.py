@@ -18,7 +18,9 @@ from policycheck.build.kustomize import Builder, kustomization_file
 from policycheck.errors import GitError, UsageError
 
 if TYPE_CHECKING:
+    from policycheck.config import Config
     from policycheck.gitsource import GitSource
+    from policycheck.state import State
 
 
 def run_inventory(path: str | None, rev: str | None, repo: str | None, config_file: str | None, fmt: str) -> str:
@@ -69,6 +71,9 @@ def _folder(path: str, root: Path, from_git: bool) -> str:
 
 def _state_inventory(source: GitSource | None, root: Path, rev: str | None, config_file: str | None,
                      fmt: str) -> str:
+    from dataclasses import replace
+
+    from policycheck.gitops.layout import deployed_by, not_deployed
     from policycheck.loader import Loader, load_paths
     from policycheck.setup_run import load_config
 
@@ -79,21 +84,36 @@ def _state_inventory(source: GitSource | None, root: Path, rev: str | None, conf
         sha = source.resolve(rev)
         config = load_config(source, sha, config_file, None)
         files = source.tree(sha)
-        wanted = [b for p, (m, b) in sorted(files.items()) if config.wants(p) and not m.startswith(("120", "160"))]
-        with BlobStream(str(source.repo.git_dir), wanted) as stream:
-            def read(blob: str) -> bytes:
-                data = stream.get(blob)
-                return data if data is not None else source.read_blob(blob)
 
-            loader = Loader(config, read)
-            state = loader.state(files)
+        def build(cfg: Config) -> tuple[State, Loader]:
+            wanted = [b for p, (m, b) in sorted(files.items()) if cfg.wants(p) and not m.startswith(("120", "160"))]
+            with BlobStream(str(source.repo.git_dir), wanted) as stream:
+                def read(blob: str) -> bytes:
+                    data = stream.get(blob)
+                    return data if data is not None else source.read_blob(blob)
+
+                loader = Loader(cfg, read)
+                return loader.state(files), loader
     else:
         config = load_config(None, None, config_file, root)
-        cwd = Path.cwd()
-        try:
-            os.chdir(root)  # paths of the state are relative to the repository root
-            loader = Loader(config)
-            state = load_paths((".",), config, loader)
-        finally:
-            os.chdir(cwd)
-    return inventoryreport.render_state(state, fmt)
+
+        def build(cfg: Config) -> tuple[State, Loader]:
+            cwd = Path.cwd()
+            try:
+                os.chdir(root)  # paths of the state are relative to the repository root
+                loader = Loader(cfg)
+                return load_paths((".",), cfg, loader), loader
+            finally:
+                os.chdir(cwd)
+    state, loader = build(config)
+    layout = loader.layout
+    memory = layout.memory_of(state)
+    chains = deployed_by(layout)
+    left_out = not_deployed(layout, memory.raw if memory is not None else {})
+    clusters = sorted(layout.clusters)
+    per_cluster: dict[str | None, State]
+    if len(clusters) >= 2:  # each cluster's own state: what it deploys and what every cluster shares
+        per_cluster = {name: build(replace(config, unit=name))[0] for name in clusters}
+    else:
+        per_cluster = {clusters[0] if clusters else None: state}
+    return inventoryreport.render_state(per_cluster, chains, left_out, layout.repository, fmt)

@@ -25,7 +25,9 @@ from policycheck.gitops.scopes import (
     FLUX_KUSTOMIZE,
     ROOT_KINDS,
     Plan,
+    Root,
     argo_roots,
+    chains,
     cluster_of_path,
     declared_roots,
     deploying_here,
@@ -80,8 +82,12 @@ class Layout:
         self.unit = config.unit
         self.clusters: set[str] = set()
         self._recent: list[Memory] = []
-        # Which URL is this repository's, and the rule that decided (as of the last plan made).
+        # Which URL is this repository's, and the rule that decided; the roots and the tree the last
+        # plan was made from (for `inventory`).
         self.repository = Decision(frozenset(), UNNAMED)
+        self.roots: list[Root] = []
+        self.plan_made: Plan = {}
+        self.tree = Tree(frozenset(), {})
         self._unprimed: Memory | None = None
 
     def kustomization(self, path: str, blob: str, read: Callable[[], bytes]) -> Kustomization:
@@ -123,8 +129,10 @@ class Layout:
                                                     self.config.repo_urls, self.config.remotes, sources)
             roots += found
         tree = Tree.of(raw, kusts)
+        self.roots, self.tree = roots, tree
         full = plan(tree, roots, self.discover) if (roots or kusts) else {}
         self._note_clusters(full)
+        self.plan_made = full
         self._plan = full if self.unit is None else for_unit(full, raw, self.unit)
         self._plan_key = key
         self._kusts = tuple(kusts)
@@ -277,6 +285,25 @@ class Layout:
         self._keep(Memory(state, raw, tuple(kusts), inputs, placements, fluxes))
         return state, rederived
 
+
+
+def deployed_by(layout: Layout) -> dict[str, tuple[str, ...]]:
+    """File -> the chain deploying it (root, kustomizations, file), as of the last plan made."""
+    roots = layout.roots
+    if not roots and layout.discover:
+        inner = layout.tree.included()
+        roots = [Root(folder or ".", folder) for folder in sorted(layout.tree.by_folder) if folder not in inner]
+    return chains(layout.tree, roots)
+
+
+def not_deployed(layout: Layout, raw: Mapping[str, FileEntry]) -> list[tuple[str, str]]:
+    """(file, why) of every file with objects that the last plan leaves out."""
+    out = []
+    for path, placements in sorted(layout.plan_made.items()):
+        entry = raw.get(path)
+        if placements and placements[0].excluded and entry is not None and entry.resources:
+            out.append((path, placements[0].excluded.removeprefix("not deployed: ")))
+    return out
 
 
 def _has_flux(entry: FileEntry) -> bool:

@@ -279,7 +279,7 @@ def plan(tree: Tree, roots: list[Root], discover: bool = True) -> Plan:
         inner = tree.included()
         auto = [Root(folder or ".", folder) for folder in sorted(tree.by_folder) if folder not in inner]
         all_roots += _label_auto(auto, built)
-    for root in _inherit(_entry_points(all_roots, built), built):
+    for root in _inherit(_bootstrapped(_entry_points(all_roots, built), built), built):
         steps = built.steps(root)
         for file, ns in built(root):
             placement = Placement(root.scope, ns or root.override, root.fallback, root.variables, root.cluster,
@@ -329,11 +329,50 @@ def _walked(tree: Tree, starts: set[str]) -> set[str]:
             continue
         seen.add(folder)
         for entry in tree.by_folder[folder].resources:
-            if "://" not in entry:
-                target = posixpath.normpath(posixpath.join(folder, entry)).removeprefix("./")
-                if target in tree.by_folder and target not in seen:
-                    todo.append("" if target == "." else target)
+            target = _target(folder, entry)
+            if target is not None and target in tree.by_folder and target not in seen:
+                todo.append(target)
     return seen
+
+
+def _target(folder: str, entry: str) -> str | None:
+    """The repository path a kustomization's `resources` entry names; None for a remote one."""
+    if "://" in entry or entry.startswith(("github.com/", "git@")):
+        return None
+    joined = posixpath.normpath(posixpath.join(folder, entry))
+    return "" if joined == "." else joined
+
+
+def chains(tree: Tree, roots: list[Root]) -> dict[str, tuple[str, ...]]:
+    """For each file a root deploys, one chain that deploys it: the root (the file defining the Flux
+    Kustomization or Argo CD Application, or the declared scope), the kustomizations, the file."""
+    out: dict[str, tuple[str, ...]] = {}
+    for r in roots:
+        head = (r.origin,) if r.origin else (r.scope,) if r.folder not in tree.by_folder else ()
+        if r.folder in tree.by_folder:
+            _chain(tree, r.folder, head, out, set())
+            continue
+        for file in tree.folder_files(r.folder, r.recurse):
+            out.setdefault(file, (*head, file))
+        if r.recurse:
+            for folder in sorted(tree.by_folder):
+                if _inside(folder, r.folder) and folder != r.folder and not _nested_in_kust(tree, folder, r):
+                    _chain(tree, folder, head, out, set())
+    return out
+
+
+def _chain(tree: Tree, folder: str, head: tuple[str, ...], out: dict[str, tuple[str, ...]], seen: set[str]) -> None:
+    k = tree.by_folder[folder]
+    seen.add(folder)
+    chain = (*head, k.path)
+    for entry in k.resources:
+        target = _target(folder, entry)
+        if target is None:
+            continue
+        if target in tree.paths:
+            out.setdefault(target, (*chain, target))
+        elif target in tree.by_folder and target not in seen:
+            _chain(tree, target, chain, out, seen)
 
 
 def _governing(folder: str, tree: Tree, memo: dict[str, str | None]) -> str | None:
@@ -419,6 +458,25 @@ def _entry_points(roots: list[Root], built: _Built) -> list[Root]:
             r = replace(r, cluster=posixpath.dirname(r.origin) or ".")
         out.append(r)
     return out
+
+
+def _bootstrapped(roots: list[Root], built: _Built) -> list[Root]:
+    """Add the folders a bootstrap outside the repository applies: a Flux Kustomization no root
+    deploys was applied with its folder (`flux bootstrap --path`, a FluxInstance's sync path), so
+    that folder is deployed too, into the Kustomization's cluster."""
+    flux = [r for r in roots if r.origin and not r.scope.startswith("argocd:")]
+    if not flux:
+        return roots
+    reached: dict[str, set[str]] = {}
+    for r in roots:
+        for file, _ in built(r):
+            reached.setdefault(file, set()).add(r.origin)
+    extra: dict[tuple[str, str | None], Root] = {}
+    for r in flux:
+        folder = posixpath.dirname(r.origin)
+        if reached.get(r.origin, set()) <= {r.origin} and folder:
+            extra.setdefault((folder, r.cluster), Root(f"bootstrap:{folder}", folder, cluster=r.cluster))
+    return roots + [extra[k] for k in sorted(extra, key=lambda k: (k[0], _opt(k[1])))]
 
 
 def _inherit(roots: list[Root], built: _Built) -> list[Root]:
