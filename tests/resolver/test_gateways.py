@@ -108,6 +108,18 @@ def test_certificate_made_by_cert_manager_counts_as_present() -> None:
     assert cond(listener(resolve_docs(gateway(listeners=https()), certificate), "https"), "ResolvedRefs")[0] == "True"
 
 
+def test_a_gateway_annotated_for_cert_manager_has_its_certificates_issued() -> None:
+    annotated = gateway(listeners=https()).replace(
+        f"  namespace: {NS}\n", f"  namespace: {NS}\n  annotations:\n    cert-manager.io/cluster-issuer: letsencrypt\n", 1)
+    assert "cluster-issuer" in annotated
+    assert cond(listener(resolve_docs(annotated), "https"), "ResolvedRefs") == ("True", "ResolvedRefs")
+    other = gateway("other", listeners=https("- name: cert"))
+    res = resolve_docs(other, gateway("gw2", listeners=https("- name: another")).replace(
+        f"  namespace: {NS}\n", f"  namespace: {NS}\n  annotations:\n    cert-manager.io/issuer: ca\n", 1))
+    other_key = ResourceKey(GATEWAY_GROUP, "Gateway", NS, "other")
+    assert cond(listener(res, "https", other_key), "ResolvedRefs") == ("False", "InvalidCertificateRef")
+
+
 def test_certificate_of_unknown_presence_is_unknown() -> None:
     res = resolve_docs(gateway(listeners=https()), absence=lambda key: Presence("unknown", "a chart makes it"))
     assert cond(listener(res, "https"), "ResolvedRefs") == ("Unknown", "Pending")
