@@ -109,8 +109,8 @@ def test_certificate_made_by_cert_manager_counts_as_present() -> None:
 
 
 def test_a_gateway_annotated_for_cert_manager_has_its_certificates_issued() -> None:
-    annotated = gateway(listeners=https()).replace(
-        f"  namespace: {NS}\n", f"  namespace: {NS}\n  annotations:\n    cert-manager.io/cluster-issuer: letsencrypt\n", 1)
+    issuer = "  annotations:\n    cert-manager.io/cluster-issuer: letsencrypt\n"
+    annotated = gateway(listeners=https()).replace(f"  namespace: {NS}\n", f"  namespace: {NS}\n{issuer}", 1)
     assert "cluster-issuer" in annotated
     assert cond(listener(resolve_docs(annotated), "https"), "ResolvedRefs") == ("True", "ResolvedRefs")
     other = gateway("other", listeners=https("- name: cert"))
