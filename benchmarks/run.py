@@ -16,7 +16,11 @@ met:
   4. peak memory of the full scan (target well under 1 GiB at N = 50,000);
   5. Checkov (`checkov -d DIR --framework kubernetes`) / full scan, for N <= 5,000,
      in a venv this script creates under benchmarks/.work/; if Checkov cannot be
-     installed the line says so and the run carries on.
+     installed the line says so and the run carries on;
+  6. a multi-cluster Flux + Kustomize layout (benchmarks/gitops.py: bootstraps,
+     overlays, patches, generators) with --clusters clusters, against the same
+     layout with one cluster: its full scan, its history over its commits, and
+     the CPU the clusters cost (target: C clusters cost less than C one-cluster runs).
 
 Times are wall clock, the best of --repeat runs (the machine may be shared), save the
 cold-cache and --no-cache hook runs, timed once; CPU time is printed beside them.
@@ -43,6 +47,7 @@ WORK = HERE / ".work"
 sys.path.insert(0, str(HERE))
 
 from generate import write_repo  # noqa: E402
+from gitops import write_gitops_repo  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -219,6 +224,44 @@ def bench(n: int, k: int, seed: int, repeat: int, timeout: float, with_checkov: 
                      f"target > 1: {verdict(ratio, 1, below=False)}")
 
 
+def gitops_repository(apps: int, clusters: int, k: int, seed: int) -> Path:
+    """The multi-cluster layout, generated once per version of gitops.py."""
+    version = hashlib.sha256((HERE / "gitops.py").read_bytes()).hexdigest()[:8]
+    path = WORK / f"gitops-a{apps}-c{clusters}-k{k}-s{seed}-g{version}"
+    for stale in WORK.glob(f"gitops-a{apps}-c{clusters}-k{k}-s{seed}-g*"):
+        if stale != path:
+            shutil.rmtree(stale, ignore_errors=True)
+    if not (path / ".bench-complete").exists():
+        shutil.rmtree(path, ignore_errors=True)
+        write_gitops_repo(path, apps, clusters, k, seed)
+        (path / ".git" / "info" / "exclude").write_text(".bench-complete\n")
+        (path / ".bench-complete").write_text("ok\n")
+    return path
+
+
+def bench_gitops(apps: int, clusters: int, k: int, seed: int, repeat: int, timeout: float) -> None:
+    print(f"\nGitOps layout: {apps} applications, {clusters} Flux clusters, K = {k} commits (seed {seed})",
+          flush=True)
+    py = sys.executable
+    measured: dict[int, tuple[Measure, Measure]] = {}
+    for count in sorted({1, clusters}):
+        repo = gitops_repository(apps, count, k, seed)
+        scan = best([py, "-m", "policycheck", "status", "--rev", "HEAD", "--repo", str(repo)], repo, repeat)
+        hist = best([py, "-m", "policycheck", "check", "base..main", "--no-cache", "--format", "json", "--repo",
+                     str(repo)], repo, repeat, timeout=timeout)
+        measured[count] = (scan, hist)
+        line(f"{count} cluster{'s' if count > 1 else ''}: full scan", f"{scan.seconds:.2f} s ({scan.cpu:.2f} s CPU)")
+        if hist.code == -1:
+            line(f"{count} cluster{'s' if count > 1 else ''}: history", f"timed out after {timeout:.0f} s")
+        else:
+            line(f"{count} cluster{'s' if count > 1 else ''}: history", f"{hist.seconds:.1f} s ({hist.cpu:.2f} s CPU), "
+                 f"{hist.seconds / max(scan.seconds, 1e-9):.2f} full scans")
+    if clusters > 1 and measured[1][1].code != -1 and measured[clusters][1].code != -1:
+        ratio = measured[clusters][1].cpu / max(measured[1][1].cpu, 1e-9)
+        line(f"history CPU, {clusters} clusters / 1", f"{ratio:.2f}, target < {clusters}: "
+             f"{verdict(ratio, clusters)}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="500,5000", help="comma-separated N (default 500,5000)")
@@ -227,11 +270,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3, help="runs per timing; the best is kept (default 3)")
     ap.add_argument("--timeout", type=float, default=1800, help="seconds before a command counts as failed")
     ap.add_argument("--no-checkov", action="store_true", help="skip the Checkov comparison")
+    ap.add_argument("--apps", type=int, default=200, help="applications of the GitOps layout (default 200)")
+    ap.add_argument("--clusters", type=int, default=3, help="Flux clusters of the GitOps layout (default 3)")
     args = ap.parse_args(argv)
     WORK.mkdir(parents=True, exist_ok=True)
     print(f"policycheck benchmark: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}", flush=True)
     for n in (int(x) for x in args.sizes.split(",") if x.strip()):
         bench(n, args.commits, args.seed, args.repeat, args.timeout, not args.no_checkov)
+    if args.apps > 0:
+        bench_gitops(args.apps, args.clusters, min(args.commits, 300), args.seed, args.repeat, args.timeout)
     return 0
 
 
