@@ -46,6 +46,7 @@ class Loader:
         self._parsed: dict[tuple[str, str], FileEntry] = {}
         self.parsed_count = 0
         self.layout = Layout(config)
+        self.layout.blob_reader = read_blob
         # Files parsed as written (before placement), by (path, blob); a state's
         # entries are placed copies that keep path and blob.
         self._raw: dict[tuple[str, str], FileEntry] = {}

@@ -12,7 +12,7 @@ so an ordinary commit costs what it changed.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from policycheck.config import Config
@@ -36,7 +36,7 @@ from policycheck.gitops.scopes import (
     plan,
     source_urls,
 )
-from policycheck.model import ResourceKey
+from policycheck.model import Resource, ResourceKey
 from policycheck.overlay import Overlay
 from policycheck.state import FileEntry, State
 
@@ -87,6 +87,9 @@ class Layout:
         self.repository = Decision(frozenset(), UNNAMED)
         self.roots: list[Root] = []
         self.plan_made: Plan = {}
+        # Reads a blob (set by the loader when it reads Git objects): with it, Flux Kustomizations a
+        # kustomization emits are read as built (namespace, patches, replacements); without, as written.
+        self.blob_reader: Callable[[str], bytes] | None = None
         self.tree = Tree(frozenset(), {})
         self._unprimed: Memory | None = None
 
@@ -121,6 +124,9 @@ class Layout:
             if r.key.kind == "ConfigMap" and isinstance(data, dict):
                 configmaps[(r.key.namespace, r.key.name)] = {str(k): str(v) for k, v in data.items()}
         roots = declared_roots(self.config.scopes)
+        tree = Tree.of(raw, kusts)
+        if self.discover and kusts and self.blob_reader is not None:
+            resources = as_built(resources, tree, raw, self.blob_reader)
         sources = source_urls(resources)
         self.deriver.sources = sources
         if self.discover:
@@ -128,7 +134,6 @@ class Layout:
                                                     + argo_roots(resources, frozenset(raw)),
                                                     self.config.repo_urls, self.config.remotes, sources)
             roots += found
-        tree = Tree.of(raw, kusts)
         self.roots, self.tree = roots, tree
         full = plan(tree, roots, self.discover) if (roots or kusts) else {}
         self._note_clusters(full)
@@ -303,6 +308,57 @@ def not_deployed(layout: Layout, raw: Mapping[str, FileEntry]) -> list[tuple[str
         entry = raw.get(path)
         if placements and placements[0].excluded and entry is not None and entry.resources:
             out.append((path, placements[0].excluded.removeprefix("not deployed: ")))
+    return out
+
+
+def as_built(resources: list[Resource], tree: Tree, raw: Mapping[str, FileEntry],
+             read: Callable[[str], bytes]) -> list[Resource]:
+    """The Flux Kustomizations among `resources` as the kustomization emitting them builds them.
+
+    A namespace's kustomization often sets its Flux Kustomizations' `targetNamespace` by a
+    `replacements` entry from its Namespace, or patches them all: what Flux applies is the
+    built object. Each kustomization no other includes that lists a file holding one is built
+    (one build per plan); an object the build does not emit, or a build that fails, stays as written.
+    """
+    from policycheck.build.files import TreeFiles
+    from policycheck.build.kustomize import Builder
+    from policycheck.errors import PolicycheckError
+
+    holders = {r.file for r in resources if (r.key.group, r.key.kind) == _FLUX}
+    if not holders:
+        return resources
+    inner = tree.included()
+    tops = [f for f in sorted(tree.by_folder) if f not in inner
+            and any(file in holders for file, _ in tree.build(f))]
+    if not tops:
+        return resources
+
+    def read_path(path: str) -> bytes | None:
+        entry = raw.get(path)
+        if entry is None:
+            return None
+        try:
+            return read(entry.blob)
+        except PolicycheckError:
+            return None
+
+    builder = Builder(TreeFiles(raw, read_path))
+    built: dict[tuple[str, int], tuple[str | None, dict[str, Any]]] = {}
+    for folder in tops:
+        try:
+            result = builder.build(folder)
+        except (PolicycheckError, RecursionError, ValueError, TypeError, KeyError):
+            continue
+        for obj in result.objects:
+            if obj.file in holders and obj.kind == "Kustomization" and not obj.unknown:
+                built.setdefault((obj.file, obj.doc_index), (obj.namespace, obj.body))
+    out = []
+    for r in resources:
+        hit = built.get((r.file, r.doc_index)) if (r.key.group, r.key.kind) == _FLUX else None
+        if hit is not None and isinstance(hit[1].get("spec"), dict):
+            ns, body = hit
+            r = replace(r, key=r.key._replace(namespace=ns or r.key.namespace), body=body)
+        out.append(r)
     return out
 
 

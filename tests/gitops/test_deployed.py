@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from gitops_manifests import HTTPS, argo, findings, flux, network_gateway
+from gitops_manifests import HTTPS, argo, findings, flux, kustomization, network_gateway
 from gitrepo import GitRepo, check_json, run_cli
 
 from policycheck.gitops.repository import BOOTSTRAP, DECLARED, MAJORITY, REMOTES, decide, normalise
@@ -140,5 +140,22 @@ def test_an_application_set_deploys_the_folders_its_git_generator_matches(repo: 
     code, report = check_json(repo, "--history")
     assert code == 0, findings(report)
     assert {n["file"] for n in findings(report, "not-deployed")} == {"apps/legacy/route.yaml"}
+    st = json.loads(run_cli("status", "--rev", "HEAD", "--format", "json", cwd=repo.path).stdout)
+    assert {(r["namespace"], r["name"]) for r in st["routes"]} == {("web", "web")}
+
+
+def test_the_namespace_a_kustomization_sets_renames_its_namespace_objects(repo: GitRepo) -> None:
+    namespace = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: _\n"
+    repo.commit("two namespaces from one template", {
+        "components/namespace.yaml": namespace,
+        "infra/kustomization.yaml": kustomization(["namespace.yaml", "gateway.yaml"], "network"),
+        "infra/namespace.yaml": namespace,
+        "infra/gateway.yaml": GATEWAY,
+        "web/kustomization.yaml": kustomization(["namespace.yaml", "route.yaml"], "web"),
+        "web/namespace.yaml": namespace,
+        "web/route.yaml": route("web"),
+    })
+    code, report = check_json(repo, "--history")
+    assert code == 0, findings(report)
     st = json.loads(run_cli("status", "--rev", "HEAD", "--format", "json", cwd=repo.path).stdout)
     assert {(r["namespace"], r["name"]) for r in st["routes"]} == {("web", "web")}
