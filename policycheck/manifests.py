@@ -81,6 +81,10 @@ def oversized(path: str, head: bytes, size: int, max_bytes: int, blob: str = "")
     """A file over the size limit, known by its first bytes only: an error when they start a manifest
     (padding must not switch a route's check off), else a warning naming the size."""
     over = f"file is {size} bytes, over the {max_bytes}-byte limit (maxFileBytes)"
+    for bom, codec in _UNICODE_BOMS:  # a UTF-16 or UTF-32 manifest is a manifest too
+        if head.startswith(bom):
+            head = head.decode(codec, "ignore").encode("utf-8")  # the head may end inside a character
+            break
     if looks_like_manifest(head):
         return unreadable_manifest(path, blob, f"{over}; split it or raise the limit")
     return Diagnostic(path, 1, SKIPPED, "warning", f"{over}; not checked")

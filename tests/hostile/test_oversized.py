@@ -40,6 +40,10 @@ def test_padding_before_the_route_too(repo: GitRepo) -> None:
     repo.commit("fixed", {"r.yaml": route("web")})
     repo.commit("empty documents first", {"r.yaml": "---\n# nothing\n---\n" + route("missing") + PADDING})
     assert check(repo, "HEAD")[0] == 1
+    repo.commit("fixed again", {"r.yaml": route("web")})
+    (repo.path / "r.yaml").write_bytes((route("missing") + PADDING).encode("utf-16"))
+    repo.commit("utf-16")
+    assert check(repo, "HEAD")[0] == 1
 
 
 def test_oversized_data_is_a_warning_naming_its_size(repo: GitRepo) -> None:
