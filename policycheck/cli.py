@@ -132,6 +132,10 @@ def check(revision: str | None, staged: bool, base: str | None, history: bool, n
     for pid in only:  # named, and known, but the configuration leaves it off: say so rather than pass silently
         if pid not in RESERVED and all(p.id != pid for p in report.policies):
             _fail(f"warning: --only {pid}: the configuration leaves this policy off (see enable:/disable:)")
+    if not report.commits and (base is not None or history or (revision is not None and ".." in revision)):
+        span = revision if revision is not None and ".." in revision else f"{base}..{revision or 'HEAD'}" \
+            if base is not None else revision or "HEAD"
+        click.echo(f"nothing to check: {span} holds no commit", err=True)
     colour = fmt == "text" and output in (None, "-") and use_colour(color, sys.stdout.isatty(), os.environ)
     from policycheck.render import blob_url
 

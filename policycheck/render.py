@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 
-from policycheck.findings import FAIL, Report
+from policycheck.findings import Report
 
 JSON_FORMATS = frozenset({"json", "sarif", "gitlab"})
 
@@ -41,13 +40,10 @@ def _render(report: Report, fmt: str, colour: bool, quiet: bool, links: str | No
     from policycheck.reporters import renderer
 
     if fmt == "text":
-        if quiet:  # only the failing commits, and nothing at all when every commit passes
-            report = dataclasses.replace(report, commits=tuple(c for c in report.commits if c.result == FAIL))
-            if not report.commits:
-                return ""
         from policycheck.reporters import text as text_reporter
 
-        return text_reporter.render(report, colour=colour)
+        # --quiet: only the failing commits, the same summary line; nothing at all when every commit passes.
+        return text_reporter.render(report, colour=colour, failing_only=quiet)
     if fmt == "markdown" and links:
         from policycheck.reporters import markdown
 

@@ -95,7 +95,7 @@ def render(report: Report) -> str:
             case = cases.setdefault((f.policy, object_name(f)), _Case())
             (case.bad if id(f) in bad else case.others).append((c, f))
         if c.all_findings is None and c.preexisting:
-            notes.append(f"{title(c)}: {plural(c.preexisting, 'pre-existing finding')} not listed")
+            notes.append(f"{title(c)}: {plural(c.preexisting, 'pre-existing finding')} not listed (--all lists them)")
     for pid in policy_table(report):
         if not any(policy == pid for policy, _ in cases):
             cases[(pid, "every object")] = _Case()

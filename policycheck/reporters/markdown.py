@@ -99,7 +99,7 @@ def _commit(c: CommitResult, base_url: str | None) -> tuple[list[str], list[str]
     shown = sorted_findings(listed(c))
     extra: list[str] = []
     if c.all_findings is None and c.preexisting:
-        extra.append(f"{plural(c.preexisting, 'pre-existing finding')} not listed.")
+        extra.append(f"{plural(c.preexisting, 'pre-existing finding')} not listed (`--all` lists them).")
     for s in sorted(c.added_suppressions, key=lambda s: (s.file, s.line, s.resource)):
         reason = escape(s.reason) if s.reason else "_no reason given_"
         ids = ", ".join(code(p) for p in s.policies)

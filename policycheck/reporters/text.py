@@ -2,7 +2,7 @@
 
     0a1b2c3d4e5f Point the route at other-service: FAIL
       routes/route.yaml:9: error no-in-place-detach HTTPRoute default/r left ... [new]
-      1 pre-existing finding not listed
+      1 pre-existing finding not listed (--all lists them)
     2 commits checked, 1 failed: 1 new finding
 
 Finding lines keep the `file:line: ` prefix that editors and terminals turn into
@@ -72,9 +72,14 @@ def _finding_line(f: Finding, paint: _Painter) -> str:
 def _commit_block(c: CommitResult, paint: _Painter) -> list[str]:
     verdict = paint(c.result, c.result.upper())
     lines = [f"{_clean(title(c), '  ')}: {verdict}"]
-    lines += [_finding_line(f, paint) for f in sorted_findings(listed(c))]
+    # What the change introduced comes first; what it found already there follows, dimmed.
+    shown = sorted_findings(listed(c))
+    lines += [_finding_line(f, paint) for f in shown if f.new]
+    lines += [paint("dim", _finding_line(f, _Painter(False))) if paint.colour else _finding_line(f, paint)
+              for f in shown if not f.new]
     if c.all_findings is None and c.preexisting:
-        lines.append("  " + paint("dim", f"{plural(c.preexisting, 'pre-existing finding')} not listed"))
+        lines.append("  " + paint("dim", f"{plural(c.preexisting, 'pre-existing finding')} not listed "
+                                         "(--all lists them)"))
     for s in sorted(c.added_suppressions, key=lambda s: (s.file, s.line, str(s.resource), s.policies)):
         reason = f": {s.reason}" if s.reason else " (no reason given)"
         text = f"{_path(s.file)}:{s.line}: suppression added for {s.resource}, ignoring {', '.join(s.policies)}{reason}"
@@ -83,18 +88,25 @@ def _commit_block(c: CommitResult, paint: _Painter) -> list[str]:
 
 
 def summary_line(report: Report) -> str:
-    """`N commits checked, M failed: ...`: the last line, what a reader of a long log looks for first."""
+    """`N commits checked, M failed: ...`: the last line, what a reader of a long log looks for first.
+
+    New findings add up over the commits (each is some commit's doing); pre-existing ones are what
+    the last commit carries, not a sum of the same findings counted once per commit.
+    """
     failed = sum(1 for c in report.commits if c.result == FAIL)
     head = f"{plural(len(report.commits), 'commit')} checked, {failed} failed"
     shown = [f for c in report.commits for f in listed(c)]
     new = sum(1 for f in shown if f.new and not f.suppressed)
-    old = sum(1 for f in shown if not f.new and not f.suppressed)
     suppressed = sum(1 for f in shown if f.suppressed)
-    hidden = sum(c.preexisting for c in report.commits if c.all_findings is None)
+    old = 0
+    if report.commits:
+        last = report.commits[-1]
+        old = sum(1 for f in listed(last) if not f.new and not f.suppressed)
+        old += last.preexisting if last.all_findings is None else 0
     added = sum(len(c.added_suppressions) for c in report.commits)
     parts = [plural(new, "new finding")]
-    if old or hidden:
-        parts.append(f"{old + hidden} pre-existing")
+    if old:
+        parts.append(f"{old} pre-existing")
     if suppressed:
         parts.append(f"{suppressed} suppressed")
     if added:
@@ -102,12 +114,18 @@ def summary_line(report: Report) -> str:
     return f"{head}: {', '.join(parts)}"
 
 
-def render(report: Report, colour: bool = False) -> str:
-    """The text report; ANSI colour only when `colour` is true (the CLI decides: a terminal and no NO_COLOR)."""
+def render(report: Report, colour: bool = False, failing_only: bool = False) -> str:
+    """The text report; ANSI colour only when `colour` is true (the CLI decides: a terminal and no NO_COLOR).
+
+    `failing_only` (--quiet): the blocks of failing commits alone, the summary of every commit as a full
+    report gives it, and nothing at all when every commit passes."""
+    if failing_only and report.result != FAIL:
+        return ""
     paint = _Painter(colour)
     lines: list[str] = []
     for c in report.commits:
-        lines += _commit_block(c, paint)
+        if not failing_only or c.result == FAIL:
+            lines += _commit_block(c, paint)
     summary = summary_line(report)
     lines.append(paint(report.result, summary) if colour else summary)
     return "\n".join(lines) + "\n"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from gitrepo import GitRepo
+from gitrepo import GitRepo, run_cli
 from manifests_fixtures import mesh_route, service
 
 from policycheck.commands.check import CheckOptions, run_check
@@ -63,3 +63,25 @@ def test_a_large_staged_change_is_read_in_one_stream(repo: GitRepo, monkeypatch:
                         lambda self, sha, limit=None: round_trips.append(sha) or one_by_one(self, sha, limit))
     report = run_check(CheckOptions(repo=str(repo.path), staged=True, no_cache=True))
     assert report.commits[0].changes and round_trips == []
+
+
+def test_an_empty_range_says_so_on_stderr(repo: GitRepo) -> None:
+    repo.commit("one", {"svc.yaml": service("a")})
+    proc = run_cli("check", "HEAD..HEAD", "--repo", str(repo.path))
+    assert proc.returncode == 0
+    assert proc.stderr == "nothing to check: HEAD..HEAD holds no commit\n"
+    proc = run_cli("check", "--base", "main", "--repo", str(repo.path))
+    assert proc.returncode == 0 and proc.stderr == "nothing to check: main..HEAD holds no commit\n"
+
+
+def test_quiet_prints_the_full_summary_only_on_failure(repo: GitRepo) -> None:
+    repo.commit("one", {"svc.yaml": service("a")})
+    full = run_cli("check", "--history", "--repo", str(repo.path))
+    assert full.returncode == 0 and run_cli("check", "--history", "--quiet", "--repo", str(repo.path)).stdout == ""
+    repo.commit("broken", {"r.yaml": mesh_route("r", "missing")})
+    repo.commit("fine", {"svc2.yaml": service("b")})
+    full = run_cli("check", "--history", "--repo", str(repo.path))
+    quiet = run_cli("check", "--history", "--quiet", "--repo", str(repo.path))
+    assert quiet.returncode == full.returncode == 1
+    assert quiet.stdout.splitlines()[-1] == full.stdout.splitlines()[-1]
+    assert quiet.stdout.splitlines()[-1].startswith("3 commits checked, 1 failed: ")

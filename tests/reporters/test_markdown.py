@@ -42,7 +42,7 @@ def test_findings_link_to_file_and_line(report: Report) -> None:
     assert ("- 🔴 **error** `parent-exists` [routes/test-route.yaml:9](routes/test-route.yaml#L9): parentRef Service "
             "default/test-service-non-existent does not exist (Accepted: False, NoMatchingParent) _(new)_") in md
     assert "_(pre-existing)_" in md and "_(suppressed: legacy name, renamed in PLAT-12)_" in md
-    assert "1 pre-existing finding not listed." in md
+    assert "1 pre-existing finding not listed (`--all` lists them)." in md
     assert ("- suppression added at [routes/test-route.yaml:3](routes/test-route.yaml#L3) for HTTPRoute "
             "default/test-service-route: `route-naming`: legacy name, renamed in PLAT-12") in md
 

@@ -21,8 +21,28 @@ def test_commit_headers_and_summary(report: Report) -> None:
         "444444444444 Delete test-service-route: PASS",
         "555555555555 Add test-service-route-v2: FAIL",
         "STAGED: FAIL",
-        "6 commits checked, 4 failed: 6 new findings, 4 pre-existing, 3 suppressed, 1 suppression added",
+        "6 commits checked, 4 failed: 6 new findings, 2 pre-existing, 3 suppressed, 1 suppression added",
     ]
+
+
+def test_preexisting_in_the_summary_is_what_the_last_commit_carries(report: Report) -> None:
+    """Not a sum over commits: the same old finding listed by two commits counts once."""
+    last = report.commits[-1]
+    assert text.summary_line(report).endswith(f"{last.preexisting} pre-existing, 3 suppressed, 1 suppression added")
+
+
+def test_quiet_keeps_the_summary_of_the_full_report(report: Report) -> None:
+    quiet = text.render(report, failing_only=True)
+    assert quiet.splitlines()[-1] == text.render(report).splitlines()[-1]
+    assert "PASS" not in quiet
+    passing = replace(report, commits=tuple(c for c in report.commits if c.result == "pass"))
+    assert text.render(passing, failing_only=True) == ""
+
+
+def test_new_findings_come_before_preexisting_ones(report: Report) -> None:
+    block = text.render(report).split("333333333333")[1].split("444444444444")[0]
+    marks = re.findall(r"\[(new|pre-existing|suppressed)[^\]]*\]$", block, re.MULTILINE)
+    assert marks == ["new", "new", "suppressed", "pre-existing"]
 
 
 def test_finding_lines_parse(report: Report) -> None:
@@ -38,8 +58,8 @@ def test_finding_lines_parse(report: Report) -> None:
 
 def test_preexisting_count_and_added_suppression(report: Report) -> None:
     out = text.render(report)
-    assert "  1 pre-existing finding not listed\n" in out
-    assert "  2 pre-existing findings not listed\n" in out
+    assert "  1 pre-existing finding not listed (--all lists them)\n" in out
+    assert "  2 pre-existing findings not listed (--all lists them)\n" in out
     assert ("  routes/test-route.yaml:3: suppression added for HTTPRoute default/test-service-route, "
             "ignoring route-naming: legacy name, renamed in PLAT-12\n") in out
 
