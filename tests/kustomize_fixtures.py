@@ -559,6 +559,53 @@ subjects:
 """),
         "kustomization.yaml": "namespace: apps\nresources: [rbac.yaml]\n",
     },
+    "configurations-webhooks-and-binary-data": {
+        "svc.yaml": SERVICE.replace("name: web", "name: hook"),
+        "hook.yaml": k("""
+apiVersion: admissionregistration.k8s.io/v1
+kind: MutatingWebhookConfiguration
+metadata:
+  name: hook
+webhooks:
+  - name: hook.example.com
+    clientConfig:
+      service: {name: hook, path: /mutate}
+---
+apiVersion: cert-manager.io/v1
+kind: Issuer
+metadata: {name: issuer}
+spec: {selfSigned: {}}
+---
+apiVersion: cert-manager.io/v1
+kind: Certificate
+metadata: {name: cert}
+spec:
+  commonName: $(SERVICE_NAME).svc
+  issuerRef: {kind: Issuer, name: issuer}
+"""),
+        "config.yaml": k("""
+nameReference:
+  - kind: Issuer
+    group: cert-manager.io
+    fieldSpecs:
+      - {kind: Certificate, group: cert-manager.io, path: spec/issuerRef/name}
+varReference:
+  - {kind: Certificate, path: spec/commonName}
+"""),
+        "blob.bin": "x" * 120,
+        "kustomization.yaml": k("""
+namespace: hooks
+namePrefix: p-
+resources: [svc.yaml, hook.yaml]
+configurations: [config.yaml]
+configMapGenerator:
+  - name: blob
+    files: [blob.bin]
+vars:
+  - name: SERVICE_NAME
+    objref: {kind: Service, name: hook, apiVersion: v1}
+"""),
+    },
 }
 # The folder each fixture builds (default the root).
 FOLDERS = {"overlay-namespace-wins": "overlay", "components": "overlay", "three-levels": "top",

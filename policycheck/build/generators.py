@@ -41,6 +41,15 @@ def name_hash(body: dict[str, Any]) -> str:
     return hashlib.sha256(_go_json(encoded).encode()).hexdigest()[:10].translate(_SWAP)
 
 
+def encode_base64(data: bytes) -> str:
+    """Base64 as kustomize writes generated data: lines of 70 characters, each ending in a newline,
+    once the text is that long."""
+    text = base64.b64encode(data).decode()
+    if len(text) < 70:
+        return text
+    return "".join(text[i:i + 70] + "\n" for i in range(0, len(text), 70))
+
+
 def _unquote(value: str) -> str:
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
         return value[1:-1]
@@ -98,12 +107,12 @@ def make(kind: str, entry: dict[str, Any], options: dict[str, Any], folder: str,
     binary: dict[str, str] = {}
     for key, value in _pairs(entry, folder, read):
         if kind == "Secret":
-            data[key] = base64.b64encode(value).decode()
+            data[key] = encode_base64(value)
             continue
         try:
             data[key] = value.decode("utf-8")
         except UnicodeDecodeError:
-            binary[key] = base64.b64encode(value).decode()
+            binary[key] = encode_base64(value)
     if data:
         body["data"] = data
     if binary:

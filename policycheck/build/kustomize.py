@@ -132,11 +132,11 @@ class Builder:
     def build(self, folder: str) -> Build:
         run = _Run(self)
         nodes = run.kustomize(folder, ())
-        variables.resolve(nodes, run.vars)
+        variables.resolve(nodes, run.vars, run.var_refs)
         for node in nodes:
             if node.hashed:
                 node.rename(None, f"{node.name}-{generators.name_hash(node.body)}")
-        transformers.fix_references(nodes)
+        transformers.fix_references(nodes, run.name_refs)
         objects = tuple(BuiltObject(n.api_version, n.kind, n.namespace, n.name, n.file, n.line, n.doc_index,
                                     n.chain, n.body, tuple(sorted(n.unknown))) for n in nodes)
         return Build(objects, tuple(run.unknown), frozenset(run.read), frozenset(run.patches))
@@ -150,6 +150,9 @@ class _Run:
         self.read: set[str] = set()
         self.patches: set[str] = set()
         self.vars: list[dict[str, Any]] = []
+        # `configurations` files: where names and vars are referred to besides kustomize's defaults.
+        self.name_refs: list[dict[str, Any]] = []
+        self.var_refs: list[dict[str, Any]] = []
 
     def _doc(self, path: str) -> _Doc | None:
         doc = self.builder._doc(path)
@@ -214,9 +217,10 @@ class _Run:
         for i, chart in enumerate(_list(k.get("helmCharts"))):
             name = chart.get("name") if isinstance(chart, dict) else None
             self.unknown.append(Unknown(kpath, doc.line(0, "helmCharts", i), f"helmCharts chart {name}"))
+        self._configurations(k, folder)
         nodes = self._transform(k, folder, kpath, doc, nodes)
         self.vars += [v for v in _list(k.get("vars")) if isinstance(v, dict)]
-        transformers.fix_references(nodes)
+        transformers.fix_references(nodes, self.name_refs)
         owned = {id(n) for n in own}
         for node in nodes:
             if id(node) in owned and incoming is not None:
@@ -226,6 +230,14 @@ class _Run:
                 if node.chain[:1] != (kpath,):
                     node.chain = (kpath, *node.chain)
         return nodes
+
+    def _configurations(self, k: dict[str, Any], folder: str) -> None:
+        for entry in _list(k.get("configurations")):
+            loaded = self._doc(join(folder, str(entry))) if isinstance(entry, str) else None
+            config = loaded.docs[0] if loaded is not None and loaded.docs else None
+            if isinstance(config, dict):
+                self.name_refs += [e for e in _list(config.get("nameReference")) if isinstance(e, dict)]
+                self.var_refs += [e for e in _list(config.get("varReference")) if isinstance(e, dict)]
 
     def _resource(self, folder: str, entry: str, chain: tuple[str, ...], stack: tuple[str, ...],
                   kpath: str, line: int) -> list[Node]:

@@ -41,6 +41,11 @@ def split_path(path: str) -> list[str]:
     return [p for p in parts if p != ""]
 
 
+def _key(part: str) -> str:
+    """A map key as a path writes it: `[a.b/c]` is the key `a.b/c` (a key holding dots)."""
+    return part[1:-1] if part.startswith("[") and part.endswith("]") and "=" not in part else part
+
+
 def _matches(item: Any, selector: str) -> bool:
     key, _, value = selector[1:-1].partition("=")
     return isinstance(item, dict) and str(item.get(key)) == value
@@ -50,7 +55,7 @@ def lookup(body: Any, parts: list[str]) -> Any:
     node = body
     for part in parts:
         if isinstance(node, dict):
-            node = node.get(part, _MISSING)
+            node = node.get(_key(part), _MISSING)
         elif isinstance(node, list):
             if part.startswith("["):
                 node = next((item for item in node if _matches(item, part)), _MISSING)
@@ -68,6 +73,8 @@ def lookup(body: Any, parts: list[str]) -> Any:
 def _holders(node: Any, parts: list[str], create: bool) -> Iterator[tuple[Any, Any]]:
     """(container, key) of every field the path reaches; with `create`, missing maps are made."""
     head, rest = parts[0], parts[1:]
+    if isinstance(node, dict):
+        head = _key(head)
     if isinstance(node, list):
         if head == "*":
             keys: list[Any] = list(range(len(node)))

@@ -141,13 +141,18 @@ def add_annotations(nodes: list[Node], annotations: dict[str, Any]) -> None:
     _set_fields(nodes, annotations, _ANNOTATIONS)
 
 
-def _containers(node: Node) -> Iterator[dict[str, Any]]:
-    path = _POD_SPECS.get(node.kind)
-    for spec in _maps_at(node.body, list(path), False) if path else ():
-        for field in ("containers", "initContainers"):
-            for item in spec.get(field) or []:
-                if isinstance(item, dict):
-                    yield item
+def _containers(value: Any) -> Iterator[dict[str, Any]]:
+    """Every item of a `containers` or `initContainers` list anywhere in the object (custom resources too)."""
+    if isinstance(value, dict):
+        for key, child in value.items():
+            if key in ("containers", "initContainers") and isinstance(child, list):
+                for item in child:
+                    if isinstance(item, dict):
+                        yield item
+            yield from _containers(child)
+    elif isinstance(value, list):
+        for child in value:
+            yield from _containers(child)
 
 
 def _split_image(image: str) -> tuple[str, str]:
@@ -162,7 +167,7 @@ def _split_image(image: str) -> tuple[str, str]:
 
 def set_images(nodes: Iterable[Node], images: list[Any]) -> None:
     for node in nodes:
-        for container in _containers(node):
+        for container in list(_containers(node.body)):
             image = container.get("image")
             if not isinstance(image, str):
                 continue
@@ -224,13 +229,52 @@ def _same_place(referrer: Node, target: Node) -> bool:
 _REFERABLE = frozenset({*_POD_REFS, *_OTHER_REFS, "Role", "ClusterRole", "Deployment", "StatefulSet", "ReplicaSet"})
 
 
-def fix_references(nodes: list[Node]) -> None:
+_WEBHOOKS = frozenset({"MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"})
+
+
+def _fix_webhooks(nodes: list[Node]) -> None:
+    """A webhook's `clientConfig.service` names a Service of the build: it follows its name and namespace."""
+    services = [n for n in nodes if n.kind == "Service" and n.group == ""]
+    for node in nodes:
+        if node.kind not in _WEBHOOKS:
+            continue
+        for ref in _maps_at(node.body, ["webhooks", "[]", "clientConfig", "service"], False):
+            for svc in services:
+                written = ref.get("namespace")
+                if any(ref.get("name") == name and (written is None or effective(written) == effective(ns))
+                       for ns, name in svc.ids):
+                    ref["name"] = svc.name
+                    if svc.namespace is not None:
+                        ref["namespace"] = svc.namespace
+                    break
+
+
+def _fix_configured(nodes: list[Node], configured: list[dict[str, Any]]) -> None:
+    """`nameReference` entries of the kustomizations' `configurations` files."""
+    for entry in configured:
+        kind, group = entry.get("kind"), entry.get("group")
+        for target in nodes:
+            if target.kind != kind or (group and target.group != group) or len(target.ids) < 2:
+                continue
+            for old in {n for _, n in target.ids if n != target.name}:
+                for spec in entry.get("fieldSpecs") or []:
+                    if not isinstance(spec, dict) or not isinstance(spec.get("path"), str):
+                        continue
+                    for node in nodes:
+                        if node.kind == spec.get("kind") and _same_place(node, target):
+                            _set_names(node.body, spec["path"].split("/"), old, target.name)
+
+
+def fix_references(nodes: list[Node], configured: list[dict[str, Any]] | None = None) -> None:
     """Point references that use any earlier name of a ConfigMap, Secret, Service, ... at its current name.
 
     kustomize resolves a reference written with a name the object had at any
     step of the build (a patch in an overlay may still say `config` for what a
     base renamed `app-config`), within the object's namespace.
     """
+    _fix_webhooks(nodes)
+    if configured:
+        _fix_configured(nodes, configured)
     for target in nodes:
         if target.kind not in _REFERABLE or len(target.ids) < 2:
             continue

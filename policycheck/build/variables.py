@@ -1,11 +1,11 @@
 """kustomize `vars` (deprecated, still common): `$(NAME)` in text fields takes a field of another object.
 
 A var's value is read from the object its `objref` names (`fieldref.fieldpath`,
-default `metadata.name`) once the whole build is done. kustomize substitutes
-only in the fields its `varReference` configuration lists; declared names are
-replaced in every text field here, which differs only where a manifest writes
-`$(NAME)` of a declared var in a field kustomize leaves alone. A var whose
-object or field the build cannot see makes the fields that use it unknown.
+default `metadata.name`) once the whole build is done, and substituted only in
+the fields kustomize's `varReference` configuration lists (containers' command,
+args and env values, an Ingress's hosts) and those the kustomizations'
+`configurations` files add. A var whose object or field the build cannot see
+makes the fields that use it unknown.
 """
 
 from __future__ import annotations
@@ -37,7 +37,30 @@ def _value(nodes: list[Node], var: dict[str, Any]) -> Any:
     return _MISSING if value is _MISSING or isinstance(value, (dict, list)) else value
 
 
-def resolve(nodes: list[Node], declared: list[dict[str, Any]]) -> None:
+# Where kustomize substitutes vars by default (its varReference configuration, in short): the
+# containers' command, args and env values of every pod template, and an Ingress's hosts and annotations.
+_CONTAINER_FIELDS = ("command", "args", "env.value")
+_DEFAULT: tuple[tuple[str, str], ...] = (
+    ("Ingress", "spec.rules.host"), ("Ingress", "spec.tls.hosts"), ("Ingress", "spec.tls.secretName"),
+    ("Ingress", "metadata.annotations"),
+)
+
+
+def _paths(node: Node, configured: list[dict[str, Any]]) -> list[list[str]]:
+    from policycheck.build.merge import _POD_SPECS
+
+    out = [path.split(".") for kind, path in _DEFAULT if kind == node.kind]
+    pod = _POD_SPECS.get(node.kind)
+    if pod is not None:
+        for field in ("containers", "initContainers"):
+            out += [[*pod, field, *f.split(".")] for f in _CONTAINER_FIELDS]
+    for entry in configured:
+        if isinstance(entry.get("path"), str) and entry.get("kind") in (None, node.kind):
+            out.append(entry["path"].split("/"))
+    return out
+
+
+def resolve(nodes: list[Node], declared: list[dict[str, Any]], configured: list[dict[str, Any]] | None = None) -> None:
     values: dict[str, Any] = {}
     for var in declared:
         if isinstance(var.get("name"), str):
@@ -45,7 +68,25 @@ def resolve(nodes: list[Node], declared: list[dict[str, Any]]) -> None:
     if not values:
         return
     for node in nodes:
-        node.body = _substitute(node.body, values, node, ())
+        for path in _paths(node, configured or []):
+            _walk(node.body, path, values, node, ())
+
+
+def _walk(holder: Any, path: list[str], values: dict[str, Any], node: Node, at: tuple[str, ...]) -> None:
+    """Substitute at the field `path` names under `holder` (lists are gone through on the way)."""
+    if isinstance(holder, list):
+        for i, item in enumerate(holder):
+            _walk(item, path, values, node, (*at, str(i)))
+        return
+    if not isinstance(holder, dict) or not path:
+        return
+    head, rest = path[0], path[1:]
+    if head not in holder:
+        return
+    if rest:
+        _walk(holder[head], rest, values, node, (*at, head))
+    else:
+        holder[head] = _substitute(holder[head], values, node, (*at, head))
 
 
 def _text(value: Any) -> str:
