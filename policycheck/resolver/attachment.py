@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from policycheck.gitops.substitute import helm_expressions, unresolved
 from policycheck.model import CORE_GROUP, Resource, ResourceKey
 from policycheck.resolver.fields import as_list, as_str
 from policycheck.resolver.hostnames import listener_accepts
@@ -159,6 +160,11 @@ def _decided(lookups: Lookups, route: ResourceKey, hostnames: Sequence[str], ref
         return Attachment(UNKNOWN, "Pending",
                           f"namespace {route.namespace} has no manifest in the repository; whether the listener "
                           f"selector admits it depends on labels set elsewhere")
+    rendered = [h for h in hostnames if helm_expressions(h) or unresolved(h)]
+    if rendered:  # a hostname the chart renders, or a variable with no value fills, is not known here
+        return Attachment(UNKNOWN, "Pending",
+                          f"the route's hostname {rendered[0]} is rendered at deploy time; whether it matches a "
+                          f"listener hostname of {parent_label} cannot be told")
     return Attachment(FALSE, "NoMatchingListenerHostname",
                       f"no hostname of the route intersects a listener hostname of {parent_label}")
 

@@ -248,3 +248,11 @@ def test_route_to_listener_set_not_accepted_by_its_gateway() -> None:
     route = http_route(parent_refs="- name: ls\n  kind: ListenerSet\n  group: gateway.networking.k8s.io")
     res = resolve_docs(gateway(), listener_set("ls"), route)
     assert accepted(parent_of(res, "r")) == ("False", "NoMatchingParent")
+
+
+def test_a_hostname_rendered_at_deploy_time_is_unknown_not_refused() -> None:
+    listeners = "- name: https\n  port: 443\n  protocol: HTTPS\n  hostname: '*.example.com'\n"
+    res = resolve_docs(gateway(listeners=listeners), http_route(hostnames="- '{{ .Release.Name }}.other.io'"))
+    assert accepted(parent_of(res, "r"))[0] == "Unknown"
+    res = resolve_docs(gateway(listeners=listeners), http_route(hostnames="- app.other.io"))
+    assert accepted(parent_of(res, "r"))[0] == "False"
