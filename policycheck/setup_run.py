@@ -98,11 +98,7 @@ def disk_document(path: Path, root: Path | None, label: str, parse: Callable[[st
     outside it is refused without a word of what it holds or where it points: the repository's files
     are the change's to write, the files of the machine that runs the check are not theirs to read.
     A file outside the repository is read only when the command line names it."""
-    if root is not None and repo_path(str(path), root) is not None:
-        real = path.resolve()
-        top = root.resolve()
-        if real != top and top not in real.parents:
-            raise ConfigError("a symbolic link to a file outside the repository; not read", label)
+    refuse_outside_link(path, root, label)
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -110,6 +106,15 @@ def disk_document(path: Path, root: Path | None, label: str, parse: Callable[[st
     except OSError as exc:
         raise ConfigError(f"cannot be read: {exc.strerror or exc}", label) from None
     return parse(text, label)
+
+
+def refuse_outside_link(path: Path, root: Path | None, label: str) -> None:
+    """Refuse a file of the repository that is a link to a file outside it, saying nothing of either."""
+    if root is not None and repo_path(str(path), root) is not None:
+        real = path.resolve()
+        top = root.resolve()
+        if real != top and top not in real.parents:
+            raise ConfigError("a symbolic link to a file outside the repository; not read", label)
 
 
 def load_policies(config: Config, extra_dirs: tuple[str, ...] = (), source: GitSource | None = None,

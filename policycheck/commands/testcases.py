@@ -25,7 +25,7 @@ from policycheck.gitsource import Change, blob_id
 from policycheck.loader import Loader
 from policycheck.policy import Policy, builtin_dir, load_folder
 from policycheck.runner import Runner, Target
-from policycheck.setup_run import check_ids, load_config, load_policies, select_policies
+from policycheck.setup_run import check_ids, load_config, load_policies, refuse_outside_link, select_policies
 from policycheck.yamlsource import LineMap
 
 BEFORE, AFTER = "BEFORE", "AFTER"
@@ -141,6 +141,7 @@ def _load(config: Config, extra_dirs: tuple[str, ...], root: Path) -> list[Polic
 
 def run_file(path: Path, label: str, policies: list[Policy], base: Config,
              only: frozenset[str] = frozenset()) -> list[CaseResult]:
+    refuse_outside_link(path, Path.cwd(), label)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

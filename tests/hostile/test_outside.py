@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from gitrepo import GitRepo
 
-from hostile.kit import SERVICE, check, route
+from hostile.kit import SERVICE, check, route, run
 
 SECRET = "token: ghp_s3cr3tv4lu3\n"
 
@@ -73,3 +73,12 @@ def test_links_within_the_repository_are_read(repo: GitRepo) -> None:
     for args in (("HEAD",), ("HEAD~1..HEAD",)):
         code, report, err = check(repo, *args)
         assert code == 0, (args, err, report)
+
+
+def test_test_cases_linked_outside_are_refused(repo: GitRepo, secret: Path) -> None:
+    """`policycheck test checks`: a case file of the repository linked outside it is refused (exit 2)."""
+    (repo.path / "checks" / "tests").mkdir(parents=True)
+    os.symlink(secret, repo.path / "checks" / "tests" / "leak.yaml")
+    proc = run("test", "checks", cwd=repo.path)
+    assert proc.returncode == 2
+    _no_leak(proc.stderr, secret)
