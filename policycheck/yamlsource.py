@@ -235,7 +235,7 @@ def load_documents(text: str) -> tuple[list[Any], yaml.YAMLError | None]:
     return loaded.documents, loaded.error
 
 
-def load_stream(text: str, lines: bool = False) -> Loaded:
+def load_stream(text: str, lines: bool = False, *, renamed: bool = False) -> Loaded:
     """Documents, stopping error and duplicate keys; refuses streams too deep or alias-heavy to walk.
 
     With `lines`, the line maps a `LineMap` would compose later are read off the nodes the load
@@ -249,6 +249,9 @@ def load_stream(text: str, lines: bool = False) -> Loaded:
         while (limit is None or len(docs) < limit) and loader.check_data():
             docs.append(loader.get_data())
     except yaml.YAMLError as exc:
+        unique = None if renamed or not _duplicate_anchor(exc) else _unique_anchors(text)
+        if unique is not None:
+            return load_stream(unique, lines, renamed=True)
         return Loaded(docs, exc, tuple(loader.duplicates))
     except (RecursionError, ValueError, TypeError, OverflowError, MemoryError) as exc:
         problem = yaml.YAMLError(f"cannot be read: {type(exc).__name__}: {exc}")
@@ -257,6 +260,61 @@ def load_stream(text: str, lines: bool = False) -> Loaded:
         loader.dispose()
     mapped = tuple(loader.lines) if loader.lines is not None and refusal is None else None
     return Loaded(docs, refusal, tuple(loader.duplicates), mapped)
+
+
+def _duplicate_anchor(exc: yaml.YAMLError) -> bool:
+    return isinstance(exc, yaml.composer.ComposerError) and "found duplicate anchor" in str(exc.context)
+
+
+def _unique_anchors(text: str) -> str | None:
+    """The stream with each redefined anchor renamed, and the aliases after it renamed with it.
+
+    YAML 1.2 and the decoders Kubernetes, Flux and Argo CD use (go-yaml) let a later `&name`
+    replace an earlier one: an alias names the latest node so anchored. PyYAML refuses the stream
+    instead. Renaming keeps every line and what each alias refers to, so the stream then reads as
+    those decoders read it. The pure-Python parser is used for its character positions; this runs
+    only for a stream that LibYAML refused for this reason. None: nothing to rename (or the
+    stream does not parse for another reason first).
+    """
+    edits: list[tuple[int, int, str]] = []  # (start, end, replacement) in the text
+    current: dict[str, str] = {}
+    seen: set[str] = set()
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            anchor: str | None = getattr(event, "anchor", None)
+            at: int = getattr(event.start_mark, "index", 0)
+            if isinstance(event, yaml.DocumentEndEvent):
+                current.clear()
+                seen.clear()
+            elif anchor is None:
+                continue
+            elif isinstance(event, yaml.AliasEvent):
+                if current.get(anchor, anchor) != anchor:
+                    start = text.find("*" + anchor, at) + 1
+                    edits.append((start, start + len(anchor), current[anchor]))
+            else:
+                name = anchor
+                if anchor in seen:
+                    n = 2
+                    while f"{anchor}-{n}" in seen or f"{anchor}-{n}" in text:
+                        n += 1
+                    name = f"{anchor}-{n}"
+                    start = text.find("&" + anchor, at) + 1
+                    edits.append((start, start + len(anchor), name))
+                seen.update((anchor, name))
+                current[anchor] = name
+    except yaml.YAMLError:
+        if not edits:
+            return None
+    if not edits or any(start <= 0 for start, _, _ in edits):
+        return None
+    out, last = [], 0
+    for start, end, name in edits:
+        out.append(text[last:start])
+        out.append(name)
+        last = end
+    out.append(text[last:])
+    return "".join(out)
 
 
 def _aliased(text: str) -> bool:
@@ -401,7 +459,7 @@ class LineMap:
     def __getstate__(self) -> dict[str, Any]:
         return {"_text": self._text, "_nodes": None} if self._text is not None else dict(self.__dict__)
 
-    def _compose(self) -> list[_Lines | yaml.Node | None]:
+    def _compose(self, renamed: bool = False) -> list[_Lines | yaml.Node | None]:
         if self._nodes is None:
             nodes: list[yaml.Node | None] = []
             text = self._text or ""
@@ -411,10 +469,16 @@ class LineMap:
             try:
                 while (limit is None or len(nodes) < limit) and loader.check_node():
                     nodes.append(loader.get_node())
-            except (yaml.YAMLError, RecursionError, ValueError):
+            except yaml.YAMLError as exc:
+                unique = None if renamed or not _duplicate_anchor(exc) else _unique_anchors(text)
+                if unique is not None:
+                    self._text = unique
+            except (RecursionError, ValueError):
                 pass
             finally:
                 loader.dispose()
+            if self._text is not None and self._text is not text:
+                return self._compose(renamed=True)  # composed again with the redefined anchors renamed
             self._nodes = list(nodes) if aliased else [None if n is None else _lines_of(n) for n in nodes]
             self._text = None
         return self._nodes

@@ -10,7 +10,7 @@ import pytest
 from gitrepo import GitRepo
 
 from hostile.kit import SERVICE, check, findings, route
-from policycheck.yamlsource import load_stream
+from policycheck.yamlsource import LineMap, load_stream
 
 DIFFERENCES: list[tuple[str, str, Any]] = [
     # (what, the value's YAML text, what Kubernetes reads; PyYAML reads otherwise)
@@ -50,6 +50,26 @@ def test_values_as_kubernetes_reads_them(what: str, text: str, value: Any) -> No
 def test_keys_are_text(what: str, text: str, key: str) -> None:
     for source in (f"{text}: x\n", f"{{{text}: x}}\n", f"<<: {{}}\n{text}: x\n"):  # every way the loader takes
         assert load_stream(source).documents == [{key: "x"}], source
+
+
+def test_a_redefined_anchor_names_the_latest_node() -> None:
+    text = ("a: &x first\nb: *x\nc: {d: &x second, e: *x}\nf: *x\n"
+            "---\ng: &x third\nh: *x\n")  # PyYAML: "found duplicate anchor", nothing read
+    loaded = load_stream(text, lines=True)
+    assert loaded.error is None, loaded.error
+    assert loaded.documents == [{"a": "first", "b": "first", "c": {"d": "second", "e": "second"}, "f": "second"},
+                                {"g": "third", "h": "third"}]
+    lines = LineMap(text)
+    assert (lines(0, ("f",)), lines(0, ("c", "e")), lines(1, ("h",))) == (4, 3, 7)
+
+
+def test_a_manifest_redefining_an_anchor_is_judged(repo: GitRepo) -> None:
+    repo.write("gw.yaml", SERVICE)
+    repo.commit("a Service")
+    repo.write("route.yaml", route(parent="missing").replace("name: r", "name: &n r\n  labels: {a: &n b, c: *n}", 1))
+    repo.commit("a route repeating an anchor, to a missing parent")
+    kinds = [(f["policy"], f["severity"]) for f in findings(check(repo, "HEAD")[1])]
+    assert ("parent-exists", "error") in kinds and not any(p == "manifest-parse-error" for p, _ in kinds)
 
 
 def test_what_both_read_alike_stays() -> None:
