@@ -15,6 +15,7 @@ or the commit, are evaluated afresh every time.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -499,7 +500,7 @@ class _Facts:
         elif name == "status":
             status = self.new_status
             value = None if status is None else (status, tuple(
-                _hint(self.t.new, p.ref) for p in status.parents if p.presence.state == "missing"))
+                _hint(self.t, p.ref) for p in status.parents if p.presence.state == "missing"))
         elif name == "backends":
             value = self.t.new_res.backends.get(self.key, ()) if op != "delete" else ()
         elif name == "oldStatus":
@@ -569,7 +570,7 @@ class _Facts:
             if status is not None:
                 parents = self.new_status.parents if self.new_status else ()
                 for parent, p in zip(status["parents"], parents, strict=True):
-                    parent["hint"] = _hint(t.new, p.ref) if parent["presence"]["state"] == "missing" else ""
+                    parent["hint"] = _hint(t, p.ref) if parent["presence"]["state"] == "missing" else ""
             return status
         if name == "backends":
             return backend_facts(t.new_res.backends.get(key, ())) if op != "delete" else []
@@ -586,8 +587,10 @@ class _Facts:
         return t.commit
 
 
-def _hint(state: State, ref: ParentRef) -> str:
-    """A likely fix when the name exists as another kind (the defaulted-kind mistake)."""
+def _hint(t: Transition, ref: ParentRef) -> str:
+    """A likely fix: the name exists as another kind (the defaulted-kind mistake), or an object of that
+    kind and namespace has a close name, one this change created first (a rename)."""
+    state = t.new
     for group, kind in (("", "Service"), ("gateway.networking.k8s.io", "Gateway")):
         if (group, kind) == (ref.group, ref.kind):
             continue
@@ -595,6 +598,14 @@ def _hint(state: State, ref: ParentRef) -> str:
             spelled = "group: core (or \"\"), kind: Service" if kind == "Service" else \
                 "kind: Gateway, group: gateway.networking.k8s.io"
             return f"; a {kind} of that name exists: did you mean {spelled}?"
+    created = [k.name for k, op in t.operations.items() if op == "create" and k.kind == ref.kind
+               and k.group == ref.group and k.namespace == ref.namespace]
+    close = difflib.get_close_matches(ref.name, created, n=1, cutoff=0.6)
+    if not close:
+        names = [r.key.name for r in state.of_kind(ref.group, ref.kind) if r.key.namespace == ref.namespace]
+        close = difflib.get_close_matches(ref.name, names, n=1, cutoff=0.75)
+    if close:
+        return f"; did you mean {ResourceKey(ref.group, ref.kind, ref.namespace, close[0])}?"
     return ""
 
 

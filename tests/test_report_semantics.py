@@ -113,3 +113,17 @@ def test_json_shape(repo: GitRepo) -> None:
     finding = commit["findings"][0]
     assert set(finding) >= {"policy", "severity", "new", "message", "resource", "operation", "file", "line"}
     assert set(finding["resource"]) == {"apiVersion", "kind", "namespace", "name"}
+
+
+def test_a_renamed_gateway_is_one_finding_per_route_with_a_suggestion(repo: GitRepo) -> None:
+    repo.commit("gateway", {"gw.yaml": gateway("edge"), "svc.yaml": service("web")})
+    repo.commit("routes", {"a.yaml": gateway_route("a", "edge", backend="web"),
+                           "b.yaml": gateway_route("b", "edge", backend="web")})
+    sha = repo.commit("rename the gateway", {"gw.yaml": gateway("edge-v2")})
+    code, report = check_json(repo, sha)
+    assert code == 1
+    found = report["commits"][0]["findings"]
+    assert sorted((f["policy"], f["resource"]["name"]) for f in found) == [("parent-exists", "a"),
+                                                                            ("parent-exists", "b")]
+    assert all("did you mean Gateway default/edge-v2?" in f["message"] for f in found)
+    assert all(f["fails"] for f in found)

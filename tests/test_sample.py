@@ -16,7 +16,7 @@ EXPECTED = [
     ("Delete test-service-route", "pass", set()),
     ("Add test-service-route-v2 on other-service", "pass", set()),
     ("Delete other-service while test-service-route-v2 still attaches to it", "fail",
-     {"no-orphaning-delete", "parent-exists"}),
+     {"parent-exists"}),
 ]
 
 

@@ -131,7 +131,7 @@ def test_delete_rename_and_mode_change(repo: GitRepo) -> None:
     assert report["commits"][0]["changes"] == {"created": 0, "deleted": 0, "updated": 0}
     repo.commit("delete the parent", {"svc.yaml": None})
     code, report, _ = check(repo, "HEAD")
-    assert code == 1 and "no-orphaning-delete" in policies_of(report)
+    assert code == 1 and "parent-exists" in policies_of(report)
 
 
 def test_shallow_clone_missing_base(repo: GitRepo, tmp_path: Path) -> None:

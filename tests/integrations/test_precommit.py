@@ -126,7 +126,7 @@ def test_deleting_an_attached_service_is_refused(framework: Framework, tmp_path:
     repo.stage({"services.yaml": None})  # only a deletion: pre-commit's file list is empty
     proc = _git(repo, "commit", "-m", "drop the Services", env=framework.env)
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert "no-orphaning-delete" in proc.stdout + proc.stderr
+    assert "parent-exists" in proc.stdout + proc.stderr and "has been deleted" in proc.stdout + proc.stderr
     assert repo.git("rev-parse", "HEAD") == head
 
 
