@@ -6,11 +6,20 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import os
+
 import pytest
 from gitrepo import GitRepo
+from hypothesis import settings
 from verdicts import assert_verdicts
 
 from policycheck.findings import Report
+
+# In CI the property tests draw the same examples every run: a red CI then means a change broke
+# something, never that a new random draw found an old corner (run them locally to explore).
+settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 @pytest.fixture
@@ -27,9 +36,6 @@ def _no_user_git_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None
                 "PRE_COMMIT_TO_REF", "NO_COLOR", "GIT_DIR", "GIT_WORK_TREE", "GITHUB_SERVER_URL",
                 "GITHUB_REPOSITORY", "GITLAB_CI", "CI_PROJECT_URL", "FORCE_COLOR", "POLICYCHECK_COLOR"):
         monkeypatch.delenv(var, raising=False)
-
-
-
 
 @pytest.fixture(autouse=True)
 def _verdicts_hold(monkeypatch: pytest.MonkeyPatch) -> None:
