@@ -64,7 +64,9 @@ def _marker(f: Finding) -> str:
 
 def _finding_line(f: Finding, paint: _Painter) -> str:
     where = f"{_path(f.file)}:{f.line}:"
-    body = _clean(f.message, "      ")
+    # The object's own name on its line: a file may hold several routes.
+    named = f.resource is None or str(f.resource) in f.message
+    body = _clean(f.message if named else f"{f.resource}: {f.message}", "      ")
     marker = paint("dim", _clean(_marker(f), ""))
     return f"  {where} {paint(f.severity, f.severity)} {_clean(f.policy, '')} {body} {marker}"
 

@@ -85,7 +85,8 @@ def test_control_characters_and_newlines(make_report: Callable[..., Report],
     f = make_finding(file="routes/\x1b[2Jevil.yaml", message="first line\nsecond line\r\nthird\x07")
     out = text.render(make_report(f))
     assert "\x1b" not in out and "\x07" not in out
-    expected = "routes/\\x1b[2Jevil.yaml:9: error parent-exists first line\n      second line\n      third\\x07 [new]"
+    expected = ("routes/\\x1b[2Jevil.yaml:9: error parent-exists HTTPRoute default/test-service-route: first line\n"
+                "      second line\n      third\\x07 [new]")
     assert expected in out
 
 
