@@ -4,9 +4,10 @@ Only the namespace transformer is modelled, without the kustomize binary: the
 `namespace:` of a kustomization sets the namespace of every namespaced object
 it emits, overriding what the object says, and the outermost kustomization
 that sets one wins (an overlay renames what its bases emit). `resources:` and
-the legacy `bases:` name files or folders holding their own kustomization;
+the legacy `bases:` name files or folders holding their own kustomization, and
+`components:` folders whose resources join the build;
 remote bases (URLs) are not followed. Patches, name prefixes and suffixes,
-components, generators and replacements are not modelled (docs/gitops.md).
+generators and replacements are left to the build model (policycheck.build).
 """
 
 from __future__ import annotations
@@ -54,7 +55,9 @@ def parse_kustomization(path: str, data: bytes) -> Kustomization:
     doc = docs[0] if docs and isinstance(docs[0], dict) else {}
     ns = doc.get("namespace")
     entries: list[str] = []
-    for field in ("resources", "bases"):
+    # A component's resources join the build of the kustomization that names it, under its
+    # namespace, as resources do.
+    for field in ("resources", "bases", "components"):
         value = doc.get(field)
         if isinstance(value, list):
             entries += [v for v in value if isinstance(v, str) and v]

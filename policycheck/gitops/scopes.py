@@ -274,6 +274,9 @@ def plan(tree: Tree, roots: list[Root], discover: bool = True) -> Plan:
     """
     out: dict[str, set[Placement]] = {}
     built = _Built(tree)
+    live = _live(roots, built)
+    dead = {r.folder: r.origin for r in roots if r not in live}
+    roots = live
     all_roots = list(roots)
     if discover and not roots:
         inner = tree.included()
@@ -287,14 +290,51 @@ def plan(tree: Tree, roots: list[Root], discover: bool = True) -> Plan:
             out.setdefault(file, set()).add(placement)
     placed = {f: tuple(sorted(p, key=_order)) for f, p in out.items()}
     if discover:
-        placed.update(_left_out(tree, all_roots, placed, rooted=bool(roots)))
+        placed.update(_left_out(tree, all_roots, placed, rooted=bool(roots) or bool(dead), dead=dead))
     return placed
+
+
+def _live(roots: list[Root], built: _Built) -> list[Root]:
+    """The roots something deploys.
+
+    A Flux Kustomization or Argo CD Application is a root only while its own file is deployed:
+    by a live root, or, where no other root reaches that file, by whatever applies it from
+    outside the repository (a bootstrap) -- unless the kustomization governing its folder leaves
+    it out. Commenting `./app/ks.yaml` out of the parent kustomization switches the whole
+    application off, so its folder is no longer deployed either.
+    """
+    if not any(r.origin for r in roots):
+        return roots
+    reach: dict[str, set[int]] = {}
+    for i, r in enumerate(roots):
+        for file, _ in built(r):
+            reach.setdefault(file, set()).add(i)
+    same: dict[str, set[int]] = {}
+    for i, r in enumerate(roots):
+        same.setdefault(r.origin, set()).add(i)
+    governing: dict[str, str | None] = {}
+    live: set[int] = set()
+    for i, r in enumerate(roots):
+        if not r.origin:
+            live.add(i)
+        elif reach.get(r.origin, set()) <= same[r.origin]:
+            folder = _governing(posixpath.dirname(r.origin), built.tree, governing)
+            if folder is None or any(f == r.origin for f, _ in built(Root(folder, folder))):
+                live.add(i)
+    grown = True
+    while grown:
+        grown = False
+        for i, r in enumerate(roots):
+            if i not in live and reach.get(r.origin, set()) & live:
+                live.add(i)
+                grown = True
+    return [r for i, r in enumerate(roots) if i in live]
 
 
 _NO_ROOT = "no Flux Kustomization, Argo CD Application or declared scope of this repository"
 
 
-def _left_out(tree: Tree, roots: list[Root], placed: Plan, rooted: bool) -> Plan:
+def _left_out(tree: Tree, roots: list[Root], placed: Plan, rooted: bool, dead: dict[str, str] | None = None) -> Plan:
     """The manifest files no root reaches that are not deployed, each with why."""
     starts = {r.folder for r in roots}
     for r in roots:
@@ -309,7 +349,9 @@ def _left_out(tree: Tree, roots: list[Root], placed: Plan, rooted: bool) -> Plan
         folder = _governing(posixpath.dirname(path), tree, governing)
         if folder is not None:
             k = tree.by_folder[folder].path
+            origin = _deployer(folder, dead or {})
             reason = (f"{k} does not list it" if folder in used
+                      else f"{k} is deployed only by {origin}, which is not deployed" if origin
                       else f"{_NO_ROOT} deploys {k}" if rooted else f"nothing builds {k}")
         elif rooted:
             reason = f"{_NO_ROOT} reaches it"
@@ -317,6 +359,14 @@ def _left_out(tree: Tree, roots: list[Root], placed: Plan, rooted: bool) -> Plan
             continue
         out[path] = (Placement("", excluded=f"not deployed: {reason}"),)
     return out
+
+
+def _deployer(folder: str, dead: dict[str, str]) -> str | None:
+    """The file of a Flux Kustomization or Application that is not deployed and alone would build `folder`."""
+    for start, origin in dead.items():
+        if origin and (folder == start or _inside(folder, start)):
+            return origin
+    return None
 
 
 def _walked(tree: Tree, starts: set[str]) -> set[str]:

@@ -159,3 +159,49 @@ def test_the_namespace_a_kustomization_sets_renames_its_namespace_objects(repo: 
     assert code == 0, findings(report)
     st = json.loads(run_cli("status", "--rev", "HEAD", "--format", "json", cwd=repo.path).stdout)
     assert {(r["namespace"], r["name"]) for r in st["routes"]} == {("web", "web")}
+
+
+def test_a_flux_kustomization_commented_out_of_its_kustomization_deploys_nothing(repo: GitRepo) -> None:
+    """A Flux Kustomization whose own file nothing deploys is not a root: commenting `./b/ks.yaml` out of
+    the parent kustomization switches the whole application off, however its folder is laid out."""
+    repo.commit("apps", {
+        "clusters/main/flux-system/kustomization.yaml": "resources: [sync.yaml]\n",
+        "clusters/main/flux-system/sync.yaml": flux("flux-system", "./clusters/main"),
+        "clusters/main/apps.yaml": flux("apps", "./apps"),
+        "infra/kustomization.yaml": "resources: [gateway.yaml]\n",
+        "infra/gateway.yaml": GATEWAY,
+        "clusters/main/infra.yaml": flux("infra", "./infra"),
+        "apps/kustomization.yaml": "resources:\n  - ./a/ks.yaml\n  - ./b/ks.yaml\n",
+        "apps/a/ks.yaml": flux("a", "./apps/a/app", target="web"),
+        "apps/a/app/kustomization.yaml": "resources: [route.yaml]\n",
+        "apps/a/app/route.yaml": unplaced_route("a"),
+        "apps/b/ks.yaml": flux("b", "./apps/b/app", target="web"),
+        "apps/b/app/kustomization.yaml": "resources: [route.yaml, copy.yaml]\n",
+        "apps/b/app/route.yaml": unplaced_route("b", parent="retired"),
+        "apps/b/app/copy.yaml": unplaced_route("a"),
+    })
+    code, report = check_json(repo, "HEAD")
+    assert code == 1 and {f["file"] for f in findings(report, "parent-exists")} == {"apps/b/app/route.yaml"}
+    repo.commit("b is switched off", {"apps/kustomization.yaml": "resources:\n  - ./a/ks.yaml\n  # - ./b/ks.yaml\n"})
+    code, report = check_json(repo, "HEAD")
+    assert code == 0, findings(report)
+    assert not findings(report, "duplicate-resource")
+    notes = {n["file"] for n in findings(report, "not-deployed")}
+    assert {"apps/b/app/route.yaml", "apps/b/app/copy.yaml"} <= notes, notes
+
+
+def test_a_component_deploys_its_resources_into_the_namespace_of_its_user(repo: GitRepo) -> None:
+    repo.commit("apps", {
+        "clusters/main/infra.yaml": flux("infra", "./infra"),
+        "clusters/main/apps.yaml": flux("apps", "./apps"),
+        "infra/gateway.yaml": GATEWAY,
+        "apps/kustomization.yaml": "namespace: web\ncomponents:\n  - ../components/routes\n",
+        "components/routes/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+                                               "resources:\n  - ./route.yaml\n",
+        "components/routes/route.yaml": unplaced_route("shared", parent="gone"),
+    })
+    code, report = check_json(repo, "HEAD")
+    assert code == 1
+    assert [(f["file"], f["resource"]["namespace"]) for f in findings(report, "parent-exists")] == [
+        ("components/routes/route.yaml", "web")]
+    assert not findings(report, "not-deployed")
