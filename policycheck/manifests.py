@@ -30,8 +30,9 @@ _UNICODE_BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"
 # Text that has these lines at the top level is meant as a manifest even when it does not parse.
 _TOP_API_VERSION = re.compile(r"^(?:---\s*)?[\"']?apiVersion[\"']?\s*:", re.MULTILINE)
 _TOP_KIND = re.compile(r"^[\"']?kind[\"']?\s*:", re.MULTILINE)
-# Template markup: Go template actions (`{{ .Release.Namespace }}`), Jinja/Ansible statements and comments.
-_TEMPLATE_MARK = re.compile(r"\{\{|\{%|\{#")
+# Jinja markup (Ansible, Salt, cookiecutter): statements and comments. Go templates (`{{ }}`) are not
+# counted: a chart's template in a folder without its Chart.yaml is what a Helm-less build would apply.
+_TEMPLATE_MARK = re.compile(r"\{%|\{#")
 _UNKNOWN_TAG = "could not determine a constructor for the tag"
 _KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
@@ -220,14 +221,14 @@ def _unreadable(path: str, text: str, error: YAMLError, kustomization: bool) -> 
         tag = what.rpartition(_UNKNOWN_TAG)[2].strip(" '").replace("tag:yaml.org,2002:", "!!", 1)
         return Diagnostic(path, line, NOT_KUBERNETES, "info",
                           f"uses the tag {tag} of another tool: not a Kubernetes manifest, not checked")
-    # A file in a `templates` folder that does not parse because of its template markup is a template
-    # someone renders first (an Ansible role's, a chart's left without its Chart.yaml): what it renders
-    # is not known here, and the file as written is applied by no one.
+    # A file in a `templates` folder that does not parse because of its Jinja markup is a template some
+    # other tool renders first (an Ansible role's): what it renders is not known here, and the file as
+    # written is applied by no one.
     mark = None if kustomization or not _in_templates(path) else _TEMPLATE_MARK.search(text)
     if mark is not None:
         at = text.count("\n", 0, mark.start()) + 1
         return Diagnostic(path, line, SKIPPED, "warning",
-                          f"a template (markup at line {at}, in a templates folder) that does not parse as YAML "
+                          f"a Jinja template (markup at line {at}, in a templates folder) that does not parse as YAML "
                           f"({what}); what it renders is not checked")
     if kustomization or meant_as_manifest(text):
         return Diagnostic(path, line, PARSE_ERROR, "error", f"YAML does not parse: {what}")

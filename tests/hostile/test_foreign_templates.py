@@ -1,5 +1,6 @@
-"""Templates of other tools that do not parse as YAML: skipped with a warning in a templates folder,
-an error anywhere else (a route file cannot switch its own check off by adding markup)."""
+"""Jinja templates (Ansible roles) that do not parse as YAML: skipped with a warning in a templates
+folder, an error anywhere else (a route file cannot switch its own check off by adding markup); a Go
+template in a templates folder without a Chart.yaml stays an error (tests/hostile/test_manifest_corpus.py)."""
 
 from __future__ import annotations
 
@@ -25,11 +26,15 @@ metadata:
 """
 
 
-@pytest.mark.parametrize("text", [JINJA, GO], ids=["jinja", "go"])
-def test_a_template_in_a_templates_folder_is_skipped_with_a_warning(text: str) -> None:
-    (diag,) = parse_file("metal/roles/cilium/templates/pool.yaml", text.encode()).diagnostics
+def test_a_jinja_template_in_a_templates_folder_is_skipped_with_a_warning() -> None:
+    (diag,) = parse_file("metal/roles/cilium/templates/pool.yaml", JINJA.encode()).diagnostics
     assert (diag.id, diag.severity) == ("manifest-skipped", "warning")
-    assert "a template (markup at line" in diag.message and "not checked" in diag.message
+    assert "a Jinja template (markup at line 7" in diag.message and "not checked" in diag.message
+
+
+def test_a_go_template_in_a_templates_folder_without_a_chart_is_an_error() -> None:
+    (diag,) = parse_file("x/templates/job.yaml", GO.encode()).diagnostics
+    assert (diag.id, diag.severity) == ("manifest-parse-error", "error")
 
 
 @pytest.mark.parametrize("text", [JINJA, GO], ids=["jinja", "go"])
