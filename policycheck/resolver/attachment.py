@@ -120,7 +120,9 @@ def attach(lookups: Lookups, route: ResourceKey, hostnames: Sequence[str], ref: 
                 if (ref.section_name is None or s.listener.name == ref.section_name)
                 and (ref.port is None or s.listener.port == ref.port)]
     if not selected:
-        return Attachment(FALSE, "NoMatchingParent", f"{parent_label} has no listener matching {_what(ref)}")
+        what = _what(ref)
+        return Attachment(FALSE, "NoMatchingParent", f"{parent_label} has no listener matching {what}" if what
+                          else f"{parent_label} has no listeners")
     kind = (route.group, route.kind)
     usable = [s for s in selected if kind in s.attach_kinds]
     undecided = [s.listener.name for s in selected if not s.kinds_known]
@@ -138,7 +140,7 @@ def _decided(lookups: Lookups, route: ResourceKey, hostnames: Sequence[str], ref
     """The outcome over the listeners that take the route's kind."""
     if not usable:
         return Attachment(FALSE, "NotAllowedByListeners",
-                          f"no listener of {parent_label} matching {_what(ref)} allows kind {route.kind}")
+                          f"no listener of {parent_label}{_matching(ref)} allows kind {route.kind}")
     sure, maybe = [], []
     for s in usable:
         allowed = _namespace_allowed(lookups, s, route.namespace)
@@ -148,7 +150,7 @@ def _decided(lookups: Lookups, route: ResourceKey, hostnames: Sequence[str], ref
             maybe.append(s)
     if not sure and not maybe:
         return Attachment(FALSE, "NotAllowedByListeners",
-                          f"no listener of {parent_label} matching {_what(ref)} allows routes from namespace "
+                          f"no listener of {parent_label}{_matching(ref)} allows routes from namespace "
                           f"{route.namespace}")
     sure = [s for s in sure if listener_accepts(s.listener.hostname, hostnames)]
     maybe = [s for s in maybe if listener_accepts(s.listener.hostname, hostnames)]
@@ -169,7 +171,13 @@ def _decided(lookups: Lookups, route: ResourceKey, hostnames: Sequence[str], ref
                       f"no hostname of the route intersects a listener hostname of {parent_label}")
 
 
+def _matching(ref: ParentRef) -> str:
+    """` matching port 80` for a parentRef that selects listeners, nothing for one that takes them all."""
+    what = _what(ref)
+    return f" matching {what}" if what else ""
+
+
 def _what(ref: ParentRef) -> str:
     """Which listeners a parentRef selects, in words (for the messages of a refusal)."""
     return " ".join(x for x in (f"sectionName {ref.section_name}" if ref.section_name else "",
-                                f"port {ref.port}" if ref.port is not None else "") if x) or "any listener"
+                                f"port {ref.port}" if ref.port is not None else "") if x)

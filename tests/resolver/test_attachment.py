@@ -111,6 +111,17 @@ def test_kind_not_allowed_by_listener() -> None:
     assert accepted(p) == ("False", "NotAllowedByListeners")
 
 
+def test_a_refusal_names_listeners_in_plain_words() -> None:
+    """No "no listener matching any listener": a parentRef without port or sectionName selects them all."""
+    listeners = "- name: tls\n  port: 443\n  protocol: TLS\n  tls:\n    mode: Passthrough"
+    p = parent_of(resolve_docs(gateway(listeners=listeners), http_route()), "r")
+    message = next(c.message for c in p.conditions if c.type == "Accepted")
+    assert message == "no listener of Gateway apps/gw allows kind HTTPRoute", message
+    p = parent_of(resolve_docs(gateway(listeners=listeners), http_route(parent_refs="- name: gw\n  port: 443")), "r")
+    message = next(c.message for c in p.conditions if c.type == "Accepted")
+    assert message == "no listener of Gateway apps/gw matching port 443 allows kind HTTPRoute", message
+
+
 def test_explicit_kinds_restrict_the_listener() -> None:
     listeners = "- name: http\n  port: 80\n  protocol: HTTP\n  allowedRoutes:\n    kinds:\n    - kind: GRPCRoute"
     res = resolve_docs(gateway(listeners=listeners), http_route(), http_route("g", kind="GRPCRoute"))
