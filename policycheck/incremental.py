@@ -28,7 +28,7 @@ Changes to what the presence oracle itself reads (generators) re-resolve everyth
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from policycheck.model import CORE_GROUP, GATEWAY_GROUP, ROUTE_KINDS, Resource, ResourceKey, is_route
@@ -143,6 +143,13 @@ class _Dirty:
     listener_sets_of: set[ResourceKey]  # Gateways whose ListenerSets' listener states may differ
     secrets: set[Name]
     secret_namespaces: set[str]
+    # (parent name, route kind): the routes of that kind naming it, whose acceptance a changed route of the
+    # rival kind may decide (an HTTPRoute and a GRPCRoute on one listener: only the older is accepted).
+    # Routes of the changed route's own kind there are not affected: rivals are only of the other kind.
+    rivals: set[tuple[Name, str]] = field(default_factory=set)
+
+
+_RIVAL_OF = {"HTTPRoute": "GRPCRoute", "GRPCRoute": "HTTPRoute"}
 
 
 def _collect(old: State, new: State, changed: Iterable[ResourceKey], direct: set[ResourceKey]) -> _Dirty:
@@ -156,7 +163,7 @@ def _collect(old: State, new: State, changed: Iterable[ResourceKey], direct: set
             for res in versions:
                 d.services |= route_refs(res).service_parents
                 if gk in _RIVALS and _rivals_meet(old, new):
-                    d.names |= _gateway_parents(res)
+                    d.rivals.update((name, _RIVAL_OF[k.kind]) for name in _gateway_parents(res))
         elif gk == (CORE_GROUP, "Namespace"):
             d.own_namespaces.add(k.name)
             if _rivals_meet(old, new):  # its routes' attachments decide which of two rivals is accepted
@@ -164,7 +171,7 @@ def _collect(old: State, new: State, changed: Iterable[ResourceKey], direct: set
                     for group, kind in _RIVALS:
                         for res in state.of_kind(group, kind):
                             if res.key.namespace == k.name:
-                                d.names |= _gateway_parents(res)
+                                d.rivals.update((name, _RIVAL_OF[kind]) for name in _gateway_parents(res))
             for state in (old, new):
                 d.listener_sets_of.update(listener_set_parent(ls) for ls in _listener_sets(state)
                                           if ls.key.namespace == k.name)
@@ -305,6 +312,12 @@ class _RouteIndex:
                 found = table.get(k)
                 if found is not None:
                     found.add_to(out)
+        for name, kind in d.rivals:
+            found = self.by_name.get(name)
+            if found is not None and name not in d.names:
+                on_parent: set[ResourceKey] = set()
+                found.add_to(on_parent)
+                out.update(key for key in on_parent if key.kind == kind and key.group == GATEWAY_GROUP)
         return out
 
 

@@ -75,6 +75,8 @@ def _validation(route: Resource, profile: str) -> tuple[ValidationIssue, ...]:
 
 
 _RIVAL_KINDS = {"HTTPRoute": "GRPCRoute", "GRPCRoute": "HTTPRoute"}
+# A route of the rival kind on a parent: its order (`_route_order`), itself, its parentRef there, its hostnames.
+_Rival = tuple[tuple[int, str, str, str], Resource, SpecParentRef, Sequence[str]]
 
 
 def _route_order(route: Resource) -> tuple[int, str, str, str]:
@@ -112,6 +114,8 @@ class _Resolver:
         self._own: dict[tuple[ResourceKey, int], Attachment | None] = {}
         self._hostnames: dict[ResourceKey, tuple[str, ...]] = {}  # read once per route, not per parentRef
         self._backends: dict[ResourceKey, tuple[BackendStatus, ...]] = {}
+        # (parent, kind): the routes of that kind on the parent, oldest first (see `_older_rivals`).
+        self._rivals: dict[tuple[ResourceKey, str], list[_Rival]] = {}
 
     # --- indexes -------------------------------------------------------------
     def by_parent(self) -> Mapping[ResourceKey, list[tuple[Resource, SpecParentRef]]]:
@@ -201,11 +205,13 @@ class _Resolver:
         mine = self._hostnames.get(route.key) or route_hostnames(route)
         order = _route_order(route)
         taken: dict[str, ResourceKey] = {}
-        for rival, spr in self.by_parent().get(ref.parent_key, []):
-            if rival.key.kind != rival_kind or rival.key.group != GATEWAY_GROUP or _route_order(rival) > order:
+        for rival_order, rival, spr, hosts in self._older_rivals(ref.parent_key, rival_kind):
+            if rival_order > order:
+                break
+            if not _hosts_meet(mine, hosts):
                 continue
             other = self._own_attachment(rival, spr)
-            if other is None or other.status != TRUE or not _hosts_meet(mine, route_hostnames(rival)):
+            if other is None or other.status != TRUE:
                 continue
             for name in other.listeners:
                 taken.setdefault(name, rival.key)
@@ -218,6 +224,17 @@ class _Resolver:
                               f"shares a listener and a hostname with this {route.key.kind}; only the older is "
                               "accepted")
         return replace(att, listeners=kept)
+
+    def _older_rivals(self, parent: ResourceKey, kind: str) -> list[_Rival]:
+        """The Gateway API routes of `kind` on `parent` with their hostnames, oldest first: sorted once per
+        parent and kind, so that each route compares itself with the older ones only."""
+        found = self._rivals.get((parent, kind))
+        if found is None:
+            found = sorted(((_route_order(r), r, spr, self._hostnames.get(r.key) or route_hostnames(r))
+                            for r, spr in self.by_parent().get(parent, [])
+                            if r.key.kind == kind and r.key.group == GATEWAY_GROUP), key=lambda e: e[0])
+            self._rivals[(parent, kind)] = found
+        return found
 
     def _attach(self, route: Resource, ref: ParentRef) -> Attachment | None:
         linkerd = self.lookups.profile == "linkerd"
