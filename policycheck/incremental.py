@@ -33,12 +33,14 @@ from typing import Any
 
 from policycheck.model import CORE_GROUP, GATEWAY_GROUP, ROUTE_KINDS, Resource, ResourceKey, is_route
 from policycheck.overlay import Overlay
+from policycheck.resolver.attachment import route_hostnames
 from policycheck.resolver.backends import backend_refs
 from policycheck.resolver.backendtls import POLICY as BACKEND_TLS_POLICY
 from policycheck.resolver.backendtls import ca_names, tls_targets
 from policycheck.resolver.certificates import PRODUCER_KINDS, certificate_names, produced_names
 from policycheck.resolver.fields import as_list, as_str
 from policycheck.resolver.gateways import LISTENER_SET_KINDS, listener_set_parent
+from policycheck.resolver.hostnames import intersects
 from policycheck.resolver.memo import BodyMemo
 from policycheck.state import State
 from policycheck.status import BackendStatus, Issues, Resolution, RouteStatus
@@ -146,10 +148,19 @@ class _Dirty:
     # (parent name, route kind): the routes of that kind naming it, whose acceptance a changed route of the
     # rival kind may decide (an HTTPRoute and a GRPCRoute on one listener: only the older is accepted).
     # Routes of the changed route's own kind there are not affected: rivals are only of the other kind.
-    rivals: set[tuple[Name, str]] = field(default_factory=set)
+    # With the changed route's hostnames: only rivals whose hostnames meet them can change (None: any).
+    rivals: set[tuple[Name, str, tuple[str, ...] | None]] = field(default_factory=set)
 
 
 _RIVAL_OF = {"HTTPRoute": "GRPCRoute", "GRPCRoute": "HTTPRoute"}
+
+
+def _meets(hosts: tuple[str, ...], rival: Resource | None) -> bool:
+    """Whether a route with these hostnames and the rival (if it exists in that state) share a hostname."""
+    if rival is None:
+        return False
+    theirs = route_hostnames(rival)
+    return not hosts or not theirs or any(intersects(a, b) for a in hosts for b in theirs)
 
 
 def _collect(old: State, new: State, changed: Iterable[ResourceKey], direct: set[ResourceKey]) -> _Dirty:
@@ -163,7 +174,8 @@ def _collect(old: State, new: State, changed: Iterable[ResourceKey], direct: set
             for res in versions:
                 d.services |= route_refs(res).service_parents
                 if gk in _RIVALS and _rivals_meet(old, new):
-                    d.rivals.update((name, _RIVAL_OF[k.kind]) for name in _gateway_parents(res))
+                    hosts = tuple(route_hostnames(res))
+                    d.rivals.update((name, _RIVAL_OF[k.kind], hosts) for name in _gateway_parents(res))
         elif gk == (CORE_GROUP, "Namespace"):
             d.own_namespaces.add(k.name)
             if _rivals_meet(old, new):  # its routes' attachments decide which of two rivals is accepted
@@ -171,7 +183,7 @@ def _collect(old: State, new: State, changed: Iterable[ResourceKey], direct: set
                     for group, kind in _RIVALS:
                         for res in state.of_kind(group, kind):
                             if res.key.namespace == k.name:
-                                d.rivals.update((name, _RIVAL_OF[kind]) for name in _gateway_parents(res))
+                                d.rivals.update((name, _RIVAL_OF[kind], None) for name in _gateway_parents(res))
             for state in (old, new):
                 d.listener_sets_of.update(listener_set_parent(ls) for ls in _listener_sets(state)
                                           if ls.key.namespace == k.name)
@@ -304,7 +316,7 @@ class _RouteIndex:
 
         return _RouteIndex(*(patched(t, e) for t, e in zip(tables, edits, strict=True)))
 
-    def routes(self, d: _Dirty) -> set[ResourceKey]:
+    def routes(self, d: _Dirty, states: tuple[State, ...]) -> set[ResourceKey]:
         out: set[ResourceKey] = set()
         for table, wanted in ((self.by_own_namespace, d.own_namespaces), (self.by_namespace, d.namespaces),
                               (self.by_name, d.names), (self.by_service, d.services)):
@@ -312,12 +324,13 @@ class _RouteIndex:
                 found = table.get(k)
                 if found is not None:
                     found.add_to(out)
-        for name, kind in d.rivals:
+        for name, kind, hosts in d.rivals:
             found = self.by_name.get(name)
             if found is not None and name not in d.names:
                 on_parent: set[ResourceKey] = set()
                 found.add_to(on_parent)
-                out.update(key for key in on_parent if key.kind == kind and key.group == GATEWAY_GROUP)
+                out.update(key for key in on_parent if key.kind == kind and key.group == GATEWAY_GROUP
+                           and (hosts is None or any(_meets(hosts, state.get(key)) for state in states)))
         return out
 
 
@@ -351,7 +364,7 @@ def affected_routes(old: State, new: State, changed: set[ResourceKey]) -> set[Re
     d = _collect(old, new, changed, direct)
     _spread(old, new, d)
     resources = new.resources
-    return {k for k in direct | _index_of(old, new, changed).routes(d) if k in resources}
+    return {k for k in direct | _index_of(old, new, changed).routes(d, (old, new)) if k in resources}
 
 
 def merge(previous: Resolution, fresh: Resolution, new: State, resolved: set[ResourceKey],
