@@ -598,11 +598,12 @@ def _hint(t: Transition, ref: ParentRef) -> str:
             spelled = "group: core (or \"\"), kind: Service" if kind == "Service" else \
                 "kind: Gateway, group: gateway.networking.k8s.io"
             return f"; a {kind} of that name exists: did you mean {spelled}?"
-    created = [k.name for k, op in t.operations.items() if op == "create" and k.kind == ref.kind
-               and k.group == ref.group and k.namespace == ref.namespace]
+    # The objects of that kind and namespace, not the change's operations: a range's first state
+    # creates every object, and this runs once per missing parent.
+    names = [r.key.name for r in state.of_kind(ref.group, ref.kind) if r.key.namespace == ref.namespace]
+    created = [n for n in names if t.operations.get(ResourceKey(ref.group, ref.kind, ref.namespace, n)) == "create"]
     close = difflib.get_close_matches(ref.name, created, n=1, cutoff=0.6)
     if not close:
-        names = [r.key.name for r in state.of_kind(ref.group, ref.kind) if r.key.namespace == ref.namespace]
         close = difflib.get_close_matches(ref.name, names, n=1, cutoff=0.75)
     if close:
         return f"; did you mean {ResourceKey(ref.group, ref.kind, ref.namespace, close[0])}?"
