@@ -155,6 +155,18 @@ class _Dirty:
 _RIVAL_OF = {"HTTPRoute": "GRPCRoute", "GRPCRoute": "HTTPRoute"}
 
 
+def _meets_in(hosts: tuple[str, ...], key: ResourceKey, states: tuple[State, ...]) -> bool:
+    """Whether the rival `key` shares a hostname with these in any of the states (each version once)."""
+    seen: list[Resource] = []
+    for state in states:
+        rival = state.get(key)
+        if rival is not None and not any(rival is s for s in seen):
+            seen.append(rival)
+            if _meets(hosts, rival):
+                return True
+    return False
+
+
 def _meets(hosts: tuple[str, ...], rival: Resource | None) -> bool:
     """Whether a route with these hostnames and the rival (if it exists in that state) share a hostname."""
     if rival is None:
@@ -330,7 +342,7 @@ class _RouteIndex:
                 on_parent: set[ResourceKey] = set()
                 found.add_to(on_parent)
                 out.update(key for key in on_parent if key.kind == kind and key.group == GATEWAY_GROUP
-                           and (hosts is None or any(_meets(hosts, state.get(key)) for state in states)))
+                           and (hosts is None or _meets_in(hosts, key, states)))
         return out
 
 

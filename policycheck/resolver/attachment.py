@@ -34,6 +34,7 @@ from policycheck.resolver.fields import as_list, as_str
 from policycheck.resolver.hostnames import listener_accepts
 from policycheck.resolver.listeners import ListenerState
 from policycheck.resolver.lookups import Lookups
+from policycheck.resolver.memo import BodyMemo
 from policycheck.status import FALSE, TRUE, UNKNOWN, ParentRef
 
 HOSTNAME_KINDS = frozenset({"HTTPRoute", "GRPCRoute", "TLSRoute"})
@@ -72,10 +73,19 @@ def _namespace_allowed(lookups: Lookups, state: ListenerState, namespace: str) -
 
 
 def route_hostnames(route: Resource) -> tuple[str, ...]:
-    """The hostnames a route of a kind that has them declares (others match any listener hostname)."""
+    """The hostnames a route of a kind that has them declares (others match any listener hostname).
+
+    Read once per body: every route of the rival kind on a Gateway asks for them on each change there."""
     if route.key.kind not in HOSTNAME_KINDS:
         return ()
+    return _HOSTNAMES.get(route, None, lambda: _declared(route))
+
+
+def _declared(route: Resource) -> tuple[str, ...]:
     return tuple(h for h in (as_str(x) for x in as_list(route.spec.get("hostnames"))) if h)
+
+
+_HOSTNAMES: BodyMemo[tuple[str, ...]] = BodyMemo()
 
 
 MEMO_LIMIT = 100_000

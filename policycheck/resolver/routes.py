@@ -81,8 +81,15 @@ _Rival = tuple[tuple[int, str, str, str], Resource, SpecParentRef, Sequence[str]
 
 def _route_order(route: Resource) -> tuple[int, str, str, str]:
     """Older first (a route without a creationTimestamp after those with one), then namespace/name."""
+    return _ORDER.get(route, None, lambda: _order_of(route))
+
+
+def _order_of(route: Resource) -> tuple[int, str, str, str]:
     stamp = creation_timestamp(route.body)
     return (0 if stamp else 1, stamp, route.key.namespace, route.key.name)
+
+
+_ORDER: BodyMemo[tuple[int, str, str, str]] = BodyMemo()
 
 
 def _hosts_meet(a: Sequence[str], b: Sequence[str]) -> bool:
