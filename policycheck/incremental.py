@@ -40,8 +40,8 @@ from policycheck.resolver.backendtls import ca_names, tls_targets
 from policycheck.resolver.certificates import PRODUCER_KINDS, certificate_names, produced_names
 from policycheck.resolver.fields import as_list, as_str
 from policycheck.resolver.gateways import LISTENER_SET_KINDS, listener_set_parent
-from policycheck.resolver.hostnames import intersects
 from policycheck.resolver.memo import BodyMemo
+from policycheck.resolver.routes import RIVAL_KINDS, hosts_meet
 from policycheck.state import State
 from policycheck.status import BackendStatus, Issues, Resolution, RouteStatus
 
@@ -152,27 +152,10 @@ class _Dirty:
     rivals: set[tuple[Name, str, tuple[str, ...] | None]] = field(default_factory=set)
 
 
-_RIVAL_OF = {"HTTPRoute": "GRPCRoute", "GRPCRoute": "HTTPRoute"}
-
-
 def _meets_in(hosts: tuple[str, ...], key: ResourceKey, states: tuple[State, ...]) -> bool:
     """Whether the rival `key` shares a hostname with these in any of the states (each version once)."""
-    seen: list[Resource] = []
-    for state in states:
-        rival = state.get(key)
-        if rival is not None and not any(rival is s for s in seen):
-            seen.append(rival)
-            if _meets(hosts, rival):
-                return True
-    return False
-
-
-def _meets(hosts: tuple[str, ...], rival: Resource | None) -> bool:
-    """Whether a route with these hostnames and the rival (if it exists in that state) share a hostname."""
-    if rival is None:
-        return False
-    theirs = route_hostnames(rival)
-    return not hosts or not theirs or any(intersects(a, b) for a in hosts for b in theirs)
+    versions = {id(r): r for r in (state.get(key) for state in states) if r is not None}
+    return any(hosts_meet(hosts, route_hostnames(r)) for r in versions.values())
 
 
 def _collect(old: State, new: State, changed: Iterable[ResourceKey], direct: set[ResourceKey]) -> _Dirty:
@@ -187,7 +170,7 @@ def _collect(old: State, new: State, changed: Iterable[ResourceKey], direct: set
                 d.services |= route_refs(res).service_parents
                 if gk in _RIVALS and _rivals_meet(old, new):
                     hosts = tuple(route_hostnames(res))
-                    d.rivals.update((name, _RIVAL_OF[k.kind], hosts) for name in _gateway_parents(res))
+                    d.rivals.update((name, RIVAL_KINDS[k.kind], hosts) for name in _gateway_parents(res))
         elif gk == (CORE_GROUP, "Namespace"):
             d.own_namespaces.add(k.name)
             if _rivals_meet(old, new):  # its routes' attachments decide which of two rivals is accepted
@@ -195,7 +178,7 @@ def _collect(old: State, new: State, changed: Iterable[ResourceKey], direct: set
                     for group, kind in _RIVALS:
                         for res in state.of_kind(group, kind):
                             if res.key.namespace == k.name:
-                                d.rivals.update((name, _RIVAL_OF[kind], None) for name in _gateway_parents(res))
+                                d.rivals.update((name, RIVAL_KINDS[kind], None) for name in _gateway_parents(res))
             for state in (old, new):
                 d.listener_sets_of.update(listener_set_parent(ls) for ls in _listener_sets(state)
                                           if ls.key.namespace == k.name)

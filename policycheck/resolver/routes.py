@@ -74,7 +74,8 @@ def _validation(route: Resource, profile: str) -> tuple[ValidationIssue, ...]:
     return _VALIDATION.get(route, profile, lambda: tuple(validate_route(route, profile)))
 
 
-_RIVAL_KINDS = {"HTTPRoute": "GRPCRoute", "GRPCRoute": "HTTPRoute"}
+# Of an HTTPRoute and a GRPCRoute on one listener with a hostname in common, only the older is accepted.
+RIVAL_KINDS = {"HTTPRoute": "GRPCRoute", "GRPCRoute": "HTTPRoute"}
 # A route of the rival kind on a parent: its order (`_route_order`), itself, its parentRef there, its hostnames.
 _Rival = tuple[tuple[int, str, str, str], Resource, SpecParentRef, Sequence[str]]
 
@@ -92,7 +93,7 @@ def _order_of(route: Resource) -> tuple[int, str, str, str]:
 _ORDER: BodyMemo[tuple[int, str, str, str]] = BodyMemo()
 
 
-def _hosts_meet(a: Sequence[str], b: Sequence[str]) -> bool:
+def hosts_meet(a: Sequence[str], b: Sequence[str]) -> bool:
     """Whether two routes' hostnames intersect (a route without hostnames takes every name)."""
     return not a or not b or any(intersects(x, y) for x in a for y in b)
 
@@ -183,7 +184,7 @@ class _Resolver:
         if cache_key in self._attachments:
             return self._attachments[cache_key]
         result = self._own_attachment(route, spr)
-        if (result is not None and result.status == TRUE and route.key.kind in _RIVAL_KINDS
+        if (result is not None and result.status == TRUE and route.key.kind in RIVAL_KINDS
                 and (_is_gateway(spr.ref) or _is_listener_set(spr.ref))):
             result = self._after_rivals(route, spr.ref, result)
         if result is not None:
@@ -206,7 +207,7 @@ class _Resolver:
         routes" (the oldest, then the first by namespace/name); "The rejected Route MUST raise an
         'Accepted' condition with a status of 'False'".
         """
-        rival_kind = _RIVAL_KINDS[route.key.kind]
+        rival_kind = RIVAL_KINDS[route.key.kind]
         if not self.state.of_kind(GATEWAY_GROUP, rival_kind):
             return att
         mine = self._hostnames.get(route.key) or route_hostnames(route)
@@ -215,7 +216,7 @@ class _Resolver:
         for rival_order, rival, spr, hosts in self._older_rivals(ref.parent_key, rival_kind):
             if rival_order > order:
                 break
-            if not _hosts_meet(mine, hosts):
+            if not hosts_meet(mine, hosts):
                 continue
             other = self._own_attachment(rival, spr)
             if other is None or other.status != TRUE:
