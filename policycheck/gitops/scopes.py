@@ -305,30 +305,26 @@ def _live(roots: list[Root], built: _Built) -> list[Root]:
     """
     if not any(r.origin for r in roots):
         return roots
-    reach: dict[str, set[int]] = {}
-    for i, r in enumerate(roots):
-        for file, _ in built(r):
-            reach.setdefault(file, set()).add(i)
-    same: dict[str, set[int]] = {}
-    for i, r in enumerate(roots):
-        same.setdefault(r.origin, set()).add(i)
+    deployers = _deployers(roots, built)
     governing: dict[str, str | None] = {}
-    live: set[int] = set()
-    for i, r in enumerate(roots):
-        if not r.origin:
-            live.add(i)
-        elif reach.get(r.origin, set()) <= same[r.origin]:
-            folder = _governing(posixpath.dirname(r.origin), built.tree, governing)
-            if folder is None or any(f == r.origin for f, _ in built(Root(folder, folder))):
-                live.add(i)
-    grown = True
-    while grown:
-        grown = False
-        for i, r in enumerate(roots):
-            if i not in live and reach.get(r.origin, set()) & live:
-                live.add(i)
-                grown = True
-    return [r for i, r in enumerate(roots) if i in live]
+    live = {""}  # declared and automatic roots: nothing in the repository deploys them
+    for origin in {r.origin for r in roots if r.origin}:
+        if deployers.get(origin, set()) <= {origin}:
+            folder = _governing(posixpath.dirname(origin), built.tree, governing)
+            if folder is None or any(f == origin for f, _ in built(Root(folder, folder))):
+                live.add(origin)
+    while fresh := {r.origin for r in roots if r.origin not in live and deployers.get(r.origin, set()) & live}:
+        live |= fresh
+    return [r for r in roots if r.origin in live]
+
+
+def _deployers(roots: list[Root], built: _Built) -> dict[str, set[str]]:
+    """The origins of the roots that build each file ("" for roots no file defines)."""
+    found: dict[str, set[str]] = {}
+    for r in roots:
+        for file, _ in built(r):
+            found.setdefault(file, set()).add(r.origin)
+    return found
 
 
 _NO_ROOT = "no Flux Kustomization, Argo CD Application or declared scope of this repository"
@@ -496,11 +492,7 @@ def _entry_points(roots: list[Root], built: _Built) -> list[Root]:
     if not flux:
         return roots
     origins = {r.origin for r in flux}
-    deployers: dict[str, set[str]] = {}
-    for r in roots:
-        for file, _ in built(r):
-            if file in origins:
-                deployers.setdefault(file, set()).add(r.origin)
+    deployers = _deployers(roots, built)
     out = []
     for r in roots:
         if (r.cluster is None and r in flux and deployers.get(r.origin, set()) <= {r.origin}
@@ -517,10 +509,7 @@ def _bootstrapped(roots: list[Root], built: _Built) -> list[Root]:
     flux = [r for r in roots if r.origin and not r.scope.startswith("argocd:")]
     if not flux:
         return roots
-    reached: dict[str, set[str]] = {}
-    for r in roots:
-        for file, _ in built(r):
-            reached.setdefault(file, set()).add(r.origin)
+    reached = _deployers(roots, built)
     extra: dict[tuple[str, str | None], Root] = {}
     for r in flux:
         folder = posixpath.dirname(r.origin)
