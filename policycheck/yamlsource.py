@@ -249,7 +249,7 @@ def load_stream(text: str, lines: bool = False, *, renamed: bool = False) -> Loa
         while (limit is None or len(docs) < limit) and loader.check_data():
             docs.append(loader.get_data())
     except yaml.YAMLError as exc:
-        unique = None if renamed or not _duplicate_anchor(exc) else _unique_anchors(text)
+        unique = None if renamed else _unique_anchors(text, exc)
         if unique is not None:
             return load_stream(unique, lines, renamed=True)
         return Loaded(docs, exc, tuple(loader.duplicates))
@@ -262,20 +262,18 @@ def load_stream(text: str, lines: bool = False, *, renamed: bool = False) -> Loa
     return Loaded(docs, refusal, tuple(loader.duplicates), mapped)
 
 
-def _duplicate_anchor(exc: yaml.YAMLError) -> bool:
-    return isinstance(exc, yaml.composer.ComposerError) and "found duplicate anchor" in str(exc.context)
-
-
-def _unique_anchors(text: str) -> str | None:
+def _unique_anchors(text: str, exc: yaml.YAMLError) -> str | None:
     """The stream with each redefined anchor renamed, and the aliases after it renamed with it.
 
     YAML 1.2 and the decoders Kubernetes, Flux and Argo CD use (go-yaml) let a later `&name`
     replace an earlier one: an alias names the latest node so anchored. PyYAML refuses the stream
     instead. Renaming keeps every line and what each alias refers to, so the stream then reads as
     those decoders read it. The pure-Python parser is used for its character positions; this runs
-    only for a stream that LibYAML refused for this reason. None: nothing to rename (or the
-    stream does not parse for another reason first).
+    only for a stream that LibYAML refused for this reason (`exc`). None: refused for another
+    reason, or nothing to rename.
     """
+    if not (isinstance(exc, yaml.composer.ComposerError) and "found duplicate anchor" in str(exc.context)):
+        return None
     edits: list[tuple[int, int, str]] = []  # (start, end, replacement) in the text
     current: dict[str, str] = {}
     seen: set[str] = set()
@@ -470,7 +468,7 @@ class LineMap:
                 while (limit is None or len(nodes) < limit) and loader.check_node():
                     nodes.append(loader.get_node())
             except yaml.YAMLError as exc:
-                unique = None if renamed or not _duplicate_anchor(exc) else _unique_anchors(text)
+                unique = None if renamed else _unique_anchors(text, exc)
                 if unique is not None:
                     self._text = unique
             except (RecursionError, ValueError):
